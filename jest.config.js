@@ -1,0 +1,11 @@
+/** Unit specs sit beside lib files; integration specs live in test/. All talk to real Redis where Redis decides. */
+module.exports = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] },
+  // The sample app imports the library by its package name, as a user would; tests map that name to the sources.
+  moduleNameMapper: { '^nestjs-redis-session$': '<rootDir>/lib/index.ts' },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testMatch: ['<rootDir>/lib/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  globalSetup: '<rootDir>/test/harness/global-setup.ts',
+  testTimeout: 30000,
+};

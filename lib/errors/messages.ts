@@ -1,0 +1,17 @@
+/**
+ * Every message the library shows, in one place so the wording stays consistent.
+ * @internal
+ */
+export const OPTIONS_INVALID = (lines: string[]) =>
+  `SessionModule: ${lines.join('; ')}`;
+export const SESSION_NOT_FOUND = 'Session not found or expired';
+export const SESSION_UNAVAILABLE = 'Session store unavailable';
+export const DATA_TOO_LARGE = (bytes: number, limit: number) =>
+  `Session data would be ${bytes} bytes, over the maxDataBytes limit of ${limit}; nothing was written`;
+export const FIELD_NAME_INVALID = (name: string) =>
+  `Session data field name ${JSON.stringify(name)} is invalid: use 1-64 characters, no control characters`;
+export const VALUE_NOT_JSON = (name: string) =>
+  `Session data field ${JSON.stringify(name)} must be JSON-serialisable (got undefined, a function or a cycle)`;
+export const NO_ACTIVE_SESSION =
+  'No session on this request: put SessionGuard on the route (or the controller) before reading @Session()';
+export const REDIS_REPLY_UNEXPECTED = (what: string) => `Unexpected reply from Redis for ${what}`;

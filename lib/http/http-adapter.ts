@@ -1,0 +1,41 @@
+/**
+ * The few request/response operations the library needs, on both Express and Fastify, without depending on
+ * either. Express responses have `append`; Fastify replies have `header` and a `raw` Node response.
+ * @internal
+ */
+export interface AnyRequest {
+  headers: Record<string, string | string[] | undefined>;
+  ip?: string;
+  [key: string | symbol]: unknown;
+}
+
+type ExpressLike = { append(name: string, value: string | string[]): unknown; getHeader(name: string): unknown };
+type FastifyLike = { header(name: string, value: unknown): unknown; getHeader(name: string): unknown; raw: unknown };
+
+export function appendHeader(res: unknown, name: string, value: string): void {
+  const r = res as Partial<ExpressLike & FastifyLike> & { setHeader?: (n: string, v: unknown) => void };
+  const current = typeof r.getHeader === 'function' ? r.getHeader(name) : undefined;
+  if (typeof r.append === 'function') {
+    r.append(name, value);
+    return;
+  }
+  const merged = current === undefined ? value : ([] as unknown[]).concat(current, value);
+  if (typeof r.header === 'function') r.header(name, merged);
+  else if (typeof r.setHeader === 'function') r.setHeader(name, merged);
+}
+
+/** Adds a token to a comma-separated header such as Vary, once. */
+export function addHeaderToken(res: unknown, name: string, token: string): void {
+  const r = res as { getHeader?: (n: string) => unknown; header?: (n: string, v: string) => unknown; setHeader?: (n: string, v: string) => void };
+  const current = r.getHeader?.(name);
+  const list = current === undefined ? [] : String(current).split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.some((t) => t.toLowerCase() === token.toLowerCase())) return;
+  const value = [...list, token].join(', ');
+  if (typeof r.header === 'function' && 'raw' in (res as object)) r.header(name, value);
+  else r.setHeader?.(name, value);
+}
+
+export function headerValue(req: AnyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join('; ') : v;
+}

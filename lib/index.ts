@@ -1,0 +1,22 @@
+export { SessionModule } from './session.module';
+export { SessionService } from './session.service';
+export { SessionGuard } from './session.guard';
+export { Session, SessionData } from './decorators/session.decorator';
+export { PublicRoute } from './decorators/public-route.decorator';
+export {
+  SessionModuleOptions,
+  SessionCookieOptions,
+  SessionCacheOptions,
+  SessionEventsOptions,
+  DEFAULT_SESSION_OPTIONS,
+} from './session.options';
+export type { SessionRedisConnection, ResolvedSessionOptions } from './session.options';
+export type {
+  ActiveSession,
+  SessionSummary,
+  CreateSessionInput,
+  InvalidationReason,
+} from './session.types';
+export { SESSION_OPTIONS, SESSION_REDIS_CLIENT, InjectSessionOptions, InjectSessionRedis } from './session.tokens';
+export { SESSION_ASYNC_OPTIONS_TYPE, SESSION_OPTIONS_TYPE } from './session.module-definition';
+export * from './errors';

@@ -1,0 +1,62 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { varyOnCookie } from './cookies/session-cookie';
+import { isWellFormedToken } from './crypto/session-token';
+import { SessionNotFoundError, SessionUnavailableError } from './errors';
+import type { AnyRequest } from './http/http-adapter';
+import { PUBLIC_ROUTE_METADATA, REQUEST_SESSION } from './session.constants';
+import { SessionService } from './session.service';
+import type { ActiveSession } from './session.types';
+
+/**
+ * Authenticates a request by its session cookie: reads the cookie, resolves the session and slides its idle
+ * expiry in one Redis round trip, and puts the session where @Session() finds it.
+ * 401 when the cookie is missing, malformed (checked before any Redis call), unknown or expired;
+ * 503 when Redis cannot answer within the command timeout. Never lets a request through on a Redis failure.
+ * Routes marked @PublicRoute() pass without a session (and get one attached when a valid cookie is present).
+ * Subclass it to change how the token is found (`extractToken`) or what a missing session throws.
+ * @publicApi
+ */
+@Injectable()
+export class SessionGuard implements CanActivate {
+  constructor(protected readonly sessions: SessionService, protected readonly reflector: Reflector) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE_METADATA, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    const http = context.switchToHttp();
+    const req = http.getRequest<AnyRequest>();
+    varyOnCookie(http.getResponse());
+    req[REQUEST_SESSION] = null;
+    const token = this.extractToken(req);
+    if (!token || !isWellFormedToken(token)) return this.reject(isPublic);
+    let session: ActiveSession | null;
+    try {
+      session = await this.sessions.touch(token);
+    } catch (err) {
+      // A public route does not need Redis; every other route fails closed.
+      if (isPublic && err instanceof SessionUnavailableError) return true;
+      throw err;
+    }
+    if (!session) return this.reject(isPublic);
+    req[REQUEST_SESSION] = session;
+    return true;
+  }
+
+  /** Where the token comes from. Default: the session cookie. */
+  protected extractToken(req: AnyRequest): string | undefined {
+    return this.sessions.cookie.read(req);
+  }
+
+  /** What to throw when there is no valid session. Default: 401. */
+  protected onMissingSession(): Error {
+    return new SessionNotFoundError();
+  }
+
+  private reject(isPublic: boolean | undefined): boolean {
+    if (isPublic) return true;
+    throw this.onMissingSession();
+  }
+}

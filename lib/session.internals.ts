@@ -1,0 +1,42 @@
+import type { StoredSession } from './store/stored-session';
+import type { ActiveSession } from './session.types';
+
+/**
+ * Links each ActiveSession handed to app code to what the store needs to address it (tag and token hash). Kept
+ * out of the object itself so that serialising a session (logging it, returning it as JSON) never leaks them.
+ * @internal
+ */
+const links = new WeakMap<object, StoredSession>();
+
+export function toActiveSession<T extends object>(stored: StoredSession): ActiveSession<T> {
+  const session: ActiveSession<T> = {
+    id: handleOf(stored),
+    userId: stored.userId,
+    device: stored.device,
+    createdAt: new Date(stored.createdAt),
+    lastSeenAt: new Date(stored.lastSeenAt),
+    expiresAt: new Date(stored.expiresAt),
+    absoluteExpiresAt: new Date(stored.absoluteExpiresAt),
+    data: stored.data as Partial<T>,
+  };
+  links.set(session, stored);
+  return session;
+}
+
+export function storedOf(session: ActiveSession<object>): StoredSession {
+  const stored = links.get(session);
+  if (!stored) throw new TypeError('Not a session issued by SessionService (use the object @Session() gives you)');
+  return stored;
+}
+
+// Computing the handle hashes the token hash; do it once per stored session.
+const handles = new WeakMap<StoredSession, string>();
+import { publicHandle } from './crypto/session-token';
+function handleOf(stored: StoredSession): string {
+  let h = handles.get(stored);
+  if (!h) {
+    h = publicHandle(stored.hash);
+    handles.set(stored, h);
+  }
+  return h;
+}

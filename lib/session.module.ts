@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { SessionRedisConnections } from './redis/session-redis.connections';
+import { SessionGuard } from './session.guard';
+import { ConfigurableSessionModule, SESSION_MODULE_OPTIONS } from './session.module-definition';
+import { resolveSessionOptions } from './session.options.resolver';
+import { SessionService } from './session.service';
+import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from './session.tokens';
+import { SessionStore } from './store/session.store';
+
+/**
+ * Server-side sessions in Redis. `SessionModule.forRoot({ redis: 'redis://localhost:6379' })`, or
+ * `forRootAsync({ imports, inject, useFactory })`; `isGlobal: true` makes it available app-wide.
+ * Options are validated at boot (SessionOptionsError lists every problem).
+ * @publicApi
+ */
+@Module({
+  providers: [
+    { provide: SESSION_OPTIONS, useFactory: resolveSessionOptions, inject: [SESSION_MODULE_OPTIONS] },
+    SessionRedisConnections,
+    { provide: SESSION_REDIS_CLIENT, useFactory: (c: SessionRedisConnections) => c.command, inject: [SessionRedisConnections] },
+    SessionStore,
+    SessionService,
+    SessionGuard,
+  ],
+  exports: [SessionService, SessionGuard, SESSION_OPTIONS, SESSION_REDIS_CLIENT],
+})
+export class SessionModule extends ConfigurableSessionModule {}

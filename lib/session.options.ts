@@ -1,0 +1,216 @@
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+  ValidationArguments,
+} from 'class-validator';
+
+const got = (a: ValidationArguments) => `, got ${JSON.stringify(a.value)}`;
+const positiveInt = { message: (a: ValidationArguments) => `must be a positive integer${got(a)}` };
+const bool = { message: (a: ValidationArguments) => `must be a boolean${got(a)}` };
+
+/** Where the sessions live: a URL, ioredis options, Sentinel/Cluster descriptions, or a client the app owns. */
+export type SessionRedisConnection =
+  | string
+  | RedisOptions
+  | { cluster: { nodes: Array<string | { host: string; port: number }>; options?: Record<string, unknown> } }
+  | Redis
+  | Cluster;
+
+/**
+ * Cookie settings. HttpOnly is always on: a session cookie readable from script is an XSS-to-takeover path.
+ * @publicApi
+ */
+export class SessionCookieOptions {
+  /** Cookie name. @default 'sid' */
+  @IsOptional()
+  @Matches(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, { message: (a) => `must be a valid cookie name${got(a)}` })
+  name?: string;
+
+  /** Send only over HTTPS. Turn on in production. @default false */
+  @IsOptional()
+  @IsBoolean(bool)
+  secure?: boolean;
+
+  /** SameSite attribute. `none` requires `secure`. @default 'lax' */
+  @IsOptional()
+  @IsIn(['lax', 'strict', 'none'], { message: (a) => `must be one of lax, strict, none${got(a)}` })
+  sameSite?: 'lax' | 'strict' | 'none';
+
+  /** Domain attribute; leave unset to bind the cookie to the exact host (safest). @default undefined */
+  @IsOptional()
+  @IsString({ message: (a) => `must be a string${got(a)}` })
+  domain?: string;
+
+  /** Path attribute. @default '/' */
+  @IsOptional()
+  @Matches(/^\/[^;\s]*$/, { message: (a) => `must start with / and contain no ; or spaces${got(a)}` })
+  path?: string;
+}
+
+/**
+ * The per-instance cache of resolved sessions (see README "Events and the local cache").
+ * @publicApi
+ */
+export class SessionCacheOptions {
+  /** Keep hot sessions in memory so that a request costs no Redis round trip. @default false */
+  @IsOptional()
+  @IsBoolean(bool)
+  enabled?: boolean;
+
+  /** Most sessions kept (LRU). @default 10000 */
+  @IsOptional()
+  @IsInt(positiveInt)
+  @Min(1, positiveInt)
+  maxEntries?: number;
+
+  /** Longest time a cached session is trusted without Redis confirming it, in ms. @default 30000 */
+  @IsOptional()
+  @IsInt(positiveInt)
+  @Min(1, positiveInt)
+  maxStalenessMs?: number;
+
+  /**
+   * The idle expiry in Redis is pushed forward at most once per this many seconds for a cached session, so the
+   * effective idle timeout is between `idleTimeoutSeconds - refreshIntervalSeconds` and `idleTimeoutSeconds`.
+   * @default a tenth of idleTimeoutSeconds (at least 1)
+   */
+  @IsOptional()
+  @IsInt(positiveInt)
+  @Min(1, positiveInt)
+  refreshIntervalSeconds?: number;
+}
+
+/**
+ * Session lifecycle events and stale-reference cleanup.
+ * @publicApi
+ */
+export class SessionEventsOptions {
+  /** Publish created/invalidated events and listen for them and for Redis expiry/eviction. @default true */
+  @IsOptional()
+  @IsBoolean(bool)
+  enabled?: boolean;
+
+  /**
+   * At boot, add the `notify-keyspace-events` flags the library needs with CONFIG SET. Off by default because
+   * managed Redis services often forbid CONFIG; when off, missing flags are reported as a warning.
+   * @default false
+   */
+  @IsOptional()
+  @IsBoolean(bool)
+  configureKeyspaceNotifications?: boolean;
+
+  /** Seconds between cleanup sweeps of user indexes (one instance at a time runs it); 0 turns it off. @default 300 */
+  @IsOptional()
+  @IsInt({ message: (a) => `must be a non-negative integer${got(a)}` })
+  @Min(0, { message: (a) => `must be a non-negative integer${got(a)}` })
+  sweepIntervalSeconds?: number;
+
+  /** SCAN COUNT per sweep step: keeps every single Redis command short. @default 500 */
+  @IsOptional()
+  @IsInt(positiveInt)
+  @Min(1, positiveInt)
+  sweepBatchSize?: number;
+}
+
+/**
+ * Options of SessionModule.forRoot / forRootAsync. Units are in the names.
+ * @publicApi
+ */
+export class SessionModuleOptions {
+  /**
+   * Redis connection: a URL (`redis://host:6379/0`), ioredis options, `{ sentinels, name }`,
+   * `{ cluster: { nodes } }`, or an existing ioredis client. A client passed in is used as is and never closed by
+   * the library; clients the library opens get fail-fast settings (see README).
+   */
+  redis: SessionRedisConnection;
+
+  /** Prefix of every key the library writes. Must not contain `{` or `}` (they carry Cluster hash tags). @default 'sess:' */
+  @IsOptional()
+  @Matches(/^[^{}\s]{0,64}$/, { message: (a) => `must be up to 64 characters without braces or spaces${got(a)}` })
+  keyPrefix?: string;
+
+  /** Sliding idle timeout: a session unused this long expires. @default 1800 */
+  @IsOptional()
+  @IsInt(positiveInt)
+  @Min(1, positiveInt)
+  idleTimeoutSeconds?: number;
+
+  /** Absolute lifetime from creation; sliding never extends a session past it. @default 86400 */
+  @IsOptional()
+  @IsInt(positiveInt)
+  @Min(1, positiveInt)
+  absoluteTimeoutSeconds?: number;
+
+  /** Cookie attributes. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SessionCookieOptions)
+  cookie?: SessionCookieOptions;
+
+  /** Most bytes of data (field names + JSON values) one session may hold. @default 16384 */
+  @IsOptional()
+  @IsInt(positiveInt)
+  @Min(1, positiveInt)
+  @Max(16 * 1024 * 1024, { message: (a) => `must be at most 16777216${got(a)}` })
+  maxDataBytes?: number;
+
+  /** Each Redis command fails after this many ms (the request then gets 503). @default 1000 */
+  @IsOptional()
+  @IsInt(positiveInt)
+  @Min(1, positiveInt)
+  redisCommandTimeoutMs?: number;
+
+  /** Events and cleanup. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SessionEventsOptions)
+  events?: SessionEventsOptions;
+
+  /** Local cache of hot sessions. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SessionCacheOptions)
+  cache?: SessionCacheOptions;
+
+  /** Name of this app instance in events (`instance`). @default `<hostname>:<pid>:<random>` */
+  @IsOptional()
+  @IsString({ message: (a) => `must be a string${got(a)}` })
+  @MaxLength(128)
+  instanceId?: string;
+}
+
+/** Options after defaults are applied: what every provider sees. @internal */
+export interface ResolvedSessionOptions {
+  redis: SessionRedisConnection;
+  keyPrefix: string;
+  idleTimeoutSeconds: number;
+  absoluteTimeoutSeconds: number;
+  cookie: Required<Omit<SessionCookieOptions, 'domain'>> & { domain?: string; httpOnly: true };
+  maxDataBytes: number;
+  redisCommandTimeoutMs: number;
+  events: Required<SessionEventsOptions>;
+  cache: Required<SessionCacheOptions>;
+  instanceId: string;
+}
+
+/** Every default in one place. */
+export const DEFAULT_SESSION_OPTIONS = {
+  keyPrefix: 'sess:',
+  idleTimeoutSeconds: 1800,
+  absoluteTimeoutSeconds: 86400,
+  cookie: { name: 'sid', secure: false, sameSite: 'lax', path: '/' },
+  maxDataBytes: 16384,
+  redisCommandTimeoutMs: 1000,
+  events: { enabled: true, configureKeyspaceNotifications: false, sweepIntervalSeconds: 300, sweepBatchSize: 500 },
+  cache: { enabled: false, maxEntries: 10000, maxStalenessMs: 30000 },
+} as const;

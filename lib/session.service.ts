@@ -1,0 +1,173 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Cluster, Redis } from 'ioredis';
+import { SessionCookie } from './cookies/session-cookie';
+import { isWellFormedToken, routingTagOf, tokenHash } from './crypto/session-token';
+import { SessionNotFoundError } from './errors';
+import { FIELD_NAME_INVALID } from './errors/messages';
+import type { AnyRequest } from './http/http-adapter';
+import { REQUEST_SESSION } from './session.constants';
+import { storedOf, toActiveSession } from './session.internals';
+import type { ResolvedSessionOptions } from './session.options';
+import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from './session.tokens';
+import type { ActiveSession, CreateSessionInput, InvalidationReason, SessionSummary } from './session.types';
+import { SessionStore } from './store/session.store';
+
+const FIELD_NAME = /^[^\x00-\x1f\x7f]{1,64}$/;
+
+/**
+ * Creates, reads, changes and ends sessions. Inject it anywhere; `TData` types the app's session data.
+ * Redis failures surface as SessionUnavailableError (503); a session that is gone as SessionNotFoundError (401).
+ * @publicApi
+ */
+@Injectable()
+export class SessionService<TData extends object = Record<string, unknown>> {
+  /** Cookie reader/writer shared with the guard. @internal */
+  readonly cookie: SessionCookie;
+
+  constructor(
+    private readonly store: SessionStore,
+    @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
+    @Inject(SESSION_REDIS_CLIENT) private readonly redis: Redis | Cluster,
+  ) {
+    this.cookie = new SessionCookie(options.cookie);
+  }
+
+  /**
+   * Logs a user in: ends any session the request's cookie names (session fixation: a token the client brings is
+   * never reused), creates a new session and sets its cookie on the response.
+   */
+  async create(req: AnyRequest | undefined, res: unknown, input: CreateSessionInput<TData>): Promise<ActiveSession<TData>> {
+    const previous = req ? this.cookie.read(req) : undefined;
+    if (previous && isWellFormedToken(previous)) {
+      const old = await this.store.touch(previous, false);
+      if (old) await this.store.destroy(old.userId, [old.hash], 'login');
+    }
+    const { token, session } = await this.issue(input);
+    this.cookie.write(res, token);
+    if (req) req[REQUEST_SESSION] = session;
+    return session;
+  }
+
+  /** Creates a session without touching any HTTP response; returns its token (for bearer clients and tests). */
+  async issue(input: CreateSessionInput<TData>): Promise<{ token: string; session: ActiveSession<TData> }> {
+    const userId = String(input.userId);
+    const data = (input.data ?? {}) as Record<string, unknown>;
+    Object.keys(data).forEach(assertFieldName);
+    const { token, session } = await this.store.create(userId, input.device ?? 'unknown', data, {
+      idleMs: this.options.idleTimeoutSeconds * 1000,
+      absoluteMs: this.options.absoluteTimeoutSeconds * 1000,
+    });
+    return { token, session: toActiveSession<TData>(session) };
+  }
+
+  /** Reads the session a token names without extending it. `null` for malformed, unknown or expired tokens. */
+  async getByToken(token: string): Promise<ActiveSession<TData> | null> {
+    if (!isWellFormedToken(token)) return null;
+    const stored = await this.store.touch(token, false);
+    return stored ? toActiveSession<TData>(stored) : null;
+  }
+
+  /** Reads the session a token names and slides its idle expiry, in one Redis round trip. What the guard calls. */
+  async touch(token: string): Promise<ActiveSession<TData> | null> {
+    if (!isWellFormedToken(token)) return null;
+    const stored = await this.store.touch(token, true);
+    return stored ? toActiveSession<TData>(stored) : null;
+  }
+
+  /** Reads one data field fresh from Redis (the session object holds the value as of the request's start). */
+  async get<K extends keyof TData & string>(session: ActiveSession<TData>, key: K): Promise<TData[K] | undefined> {
+    assertFieldName(key);
+    const stored = storedOf(session);
+    return (await this.store.getField(stored.tag, stored.hash, key)) as TData[K] | undefined;
+  }
+
+  /**
+   * Writes one data field (JSON). Only that field changes, and only if the session still exists: a write racing a
+   * logout fails with SessionNotFoundError instead of bringing the session back.
+   * @throws SessionDataTooLargeError over maxDataBytes (nothing written)
+   */
+  async set<K extends keyof TData & string>(session: ActiveSession<TData>, key: K, value: TData[K]): Promise<void> {
+    assertFieldName(key);
+    const stored = storedOf(session);
+    if (!(await this.store.setField(stored.tag, stored.hash, key, value))) throw new SessionNotFoundError();
+    stored.data[key] = value;
+  }
+
+  /** Removes one data field. */
+  async unset<K extends keyof TData & string>(session: ActiveSession<TData>, key: K): Promise<void> {
+    assertFieldName(key);
+    const stored = storedOf(session);
+    if (!(await this.store.setField(stored.tag, stored.hash, key, undefined))) throw new SessionNotFoundError();
+    delete stored.data[key];
+  }
+
+  /** Ends one session; with a response, also clears its cookie. @returns whether it still existed */
+  async destroy(session: ActiveSession<TData>, res?: unknown, reason: InvalidationReason = 'logout'): Promise<boolean> {
+    const stored = storedOf(session);
+    const n = await this.store.destroy(stored.userId, [stored.hash], reason);
+    if (res) this.cookie.clear(res);
+    return n > 0;
+  }
+
+  /** Ends every session of a user (logout everywhere, or an admin's revoke). @returns how many were ended */
+  destroyAllForUser(userId: string, reason: InvalidationReason = 'logout-all'): Promise<number> {
+    return this.store.destroyAllOf(String(userId), reason);
+  }
+
+  /** Ends every session of the user except this one ("sign out everywhere else"). */
+  destroyOthers(session: ActiveSession<TData>): Promise<number> {
+    const stored = storedOf(session);
+    return this.store.destroyAllOf(stored.userId, 'logout-others', stored.hash);
+  }
+
+  /** Ends the session with this public handle if it belongs to the user. @returns false when it does not */
+  async revoke(userId: string, id: string): Promise<boolean> {
+    const hash = await this.store.hashForHandle(String(userId), id);
+    if (!hash) return false;
+    return (await this.store.destroy(String(userId), [hash], 'revoked')) > 0;
+  }
+
+  /** The user's live sessions, oldest first; `current` marks the given session. Stale index entries are pruned. */
+  async list(userId: string, current?: ActiveSession<TData>): Promise<SessionSummary[]> {
+    const currentId = current?.id;
+    const sessions = await this.store.list(String(userId));
+    return sessions.map((s) => {
+      const a = toActiveSession(s);
+      return {
+        id: a.id, device: a.device, createdAt: a.createdAt, lastSeenAt: a.lastSeenAt, expiresAt: a.expiresAt,
+        current: a.id === currentId,
+      };
+    });
+  }
+
+  /**
+   * Gives the session a new token (same data, same deadlines) and kills the old one. Call it after a privilege
+   * change: password change, role elevation, 2FA step-up. With a response, the new cookie is set.
+   * @throws SessionNotFoundError when the session is already gone
+   */
+  async regenerate(session: ActiveSession<TData>, res?: unknown, req?: AnyRequest): Promise<ActiveSession<TData>> {
+    const stored = storedOf(session);
+    const moved = await this.store.regenerate(stored);
+    if (!moved) throw new SessionNotFoundError();
+    const next = toActiveSession<TData>({
+      ...stored, tag: routingTagOf(moved.token), hash: tokenHash(moved.token), lastSeenAt: moved.now, expiresAt: moved.expiresAt,
+    });
+    if (res) this.cookie.write(res, moved.token);
+    if (req) req[REQUEST_SESSION] = next;
+    return next;
+  }
+
+  /** Pings Redis within the command timeout. */
+  async isRedisUp(): Promise<boolean> {
+    try {
+      return (await this.redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+}
+
+function assertFieldName(name: string): void {
+  if (!FIELD_NAME.test(name)) throw new TypeError(FIELD_NAME_INVALID(name));
+}

@@ -1,0 +1,7 @@
+import { IsArray, IsString } from 'class-validator';
+
+export class CartDto {
+  @IsArray()
+  @IsString({ each: true })
+  items: string[];
+}
