@@ -17,6 +17,20 @@ export type {
   CreateSessionInput,
   InvalidationReason,
 } from './session.types';
+export { SessionEvents } from './events/session-events.service';
+export type { SessionEventsStatus } from './events/session-events.service';
+export { SessionSweeper } from './events/session-sweeper';
+export type { SweepReport } from './events/session-sweeper';
+export { isSessionEvent } from './events/session-event';
+export type {
+  SessionEvent,
+  SessionEventType,
+  SessionCreatedEvent,
+  SessionRefreshedEvent,
+  SessionInvalidatedEvent,
+  SessionExpiredEvent,
+  SessionEvictedEvent,
+} from './events/session-event';
 export { SESSION_OPTIONS, SESSION_REDIS_CLIENT, InjectSessionOptions, InjectSessionRedis } from './session.tokens';
 export { SESSION_ASYNC_OPTIONS_TYPE, SESSION_OPTIONS_TYPE } from './session.module-definition';
 export * from './errors';

@@ -1,4 +1,4 @@
-import type { StoredSession } from './store/stored-session';
+import { handleOf, StoredSession } from './store/stored-session';
 import type { ActiveSession } from './session.types';
 
 /**
@@ -29,14 +29,3 @@ export function storedOf(session: ActiveSession<object>): StoredSession {
   return stored;
 }
 
-// Computing the handle hashes the token hash; do it once per stored session.
-const handles = new WeakMap<StoredSession, string>();
-import { publicHandle } from './crypto/session-token';
-function handleOf(stored: StoredSession): string {
-  let h = handles.get(stored);
-  if (!h) {
-    h = publicHandle(stored.hash);
-    handles.set(stored, h);
-  }
-  return h;
-}

@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { SessionCache } from './cache/session-cache';
+import { SessionEvents } from './events/session-events.service';
+import { SessionSweeper } from './events/session-sweeper';
 import { SessionRedisConnections } from './redis/session-redis.connections';
 import { SessionGuard } from './session.guard';
 import { ConfigurableSessionModule, SESSION_MODULE_OPTIONS } from './session.module-definition';
@@ -19,9 +22,12 @@ import { SessionStore } from './store/session.store';
     SessionRedisConnections,
     { provide: SESSION_REDIS_CLIENT, useFactory: (c: SessionRedisConnections) => c.command, inject: [SessionRedisConnections] },
     SessionStore,
+    SessionEvents,
+    SessionCache,
+    SessionSweeper,
     SessionService,
     SessionGuard,
   ],
-  exports: [SessionService, SessionGuard, SESSION_OPTIONS, SESSION_REDIS_CLIENT],
+  exports: [SessionService, SessionGuard, SessionEvents, SessionSweeper, SESSION_OPTIONS, SESSION_REDIS_CLIENT],
 })
 export class SessionModule extends ConfigurableSessionModule {}

@@ -69,9 +69,9 @@ export function resolveSessionOptions(raw: SessionModuleOptions): ResolvedSessio
     problems.push('cookie.sameSite "none" requires cookie.secure true (browsers reject it otherwise)');
   }
   const cacheRaw = stripUndefined(raw.cache ?? {});
-  const refresh = cacheRaw.refreshIntervalSeconds ?? Math.max(1, Math.floor(idle / 10));
-  if (problems.length === 0 && refresh >= idle) {
-    problems.push(`cache.refreshIntervalSeconds (${refresh}) must be below idleTimeoutSeconds (${idle})`);
+  const refreshMs = cacheRaw.refreshIntervalSeconds !== undefined ? cacheRaw.refreshIntervalSeconds * 1000 : idle * 100;
+  if (problems.length === 0 && refreshMs >= idle * 1000) {
+    problems.push(`cache.refreshIntervalSeconds (${refreshMs / 1000}) must be below idleTimeoutSeconds (${idle})`);
   }
   if (problems.length > 0) throw new SessionOptionsError(problems);
 
@@ -84,7 +84,7 @@ export function resolveSessionOptions(raw: SessionModuleOptions): ResolvedSessio
     maxDataBytes: raw.maxDataBytes ?? d.maxDataBytes,
     redisCommandTimeoutMs: raw.redisCommandTimeoutMs ?? d.redisCommandTimeoutMs,
     events: { ...d.events, ...stripUndefined(raw.events ?? {}) },
-    cache: { ...d.cache, ...cacheRaw, refreshIntervalSeconds: refresh },
+    cache: { ...d.cache, ...cacheRaw, refreshIntervalMs: refreshMs },
     instanceId: raw.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
   };
 }

@@ -199,7 +199,7 @@ export interface ResolvedSessionOptions {
   maxDataBytes: number;
   redisCommandTimeoutMs: number;
   events: Required<SessionEventsOptions>;
-  cache: Required<SessionCacheOptions>;
+  cache: Required<Omit<SessionCacheOptions, 'refreshIntervalSeconds'>> & { refreshIntervalMs: number };
   instanceId: string;
 }
 

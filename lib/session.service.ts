@@ -10,7 +10,10 @@ import { storedOf, toActiveSession } from './session.internals';
 import type { ResolvedSessionOptions } from './session.options';
 import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from './session.tokens';
 import type { ActiveSession, CreateSessionInput, InvalidationReason, SessionSummary } from './session.types';
+import { SessionCache } from './cache/session-cache';
+import { SessionEvents } from './events/session-events.service';
 import { SessionStore } from './store/session.store';
+import type { StoredSession } from './store/stored-session';
 
 const FIELD_NAME = /^[^\x00-\x1f\x7f]{1,64}$/;
 
@@ -23,13 +26,17 @@ const FIELD_NAME = /^[^\x00-\x1f\x7f]{1,64}$/;
 export class SessionService<TData extends object = Record<string, unknown>> {
   /** Cookie reader/writer shared with the guard. @internal */
   readonly cookie: SessionCookie;
+  private readonly refreshMs: number;
 
   constructor(
     private readonly store: SessionStore,
     @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
     @Inject(SESSION_REDIS_CLIENT) private readonly redis: Redis | Cluster,
+    private readonly cache: SessionCache,
+    private readonly events: SessionEvents,
   ) {
     this.cookie = new SessionCookie(options.cookie);
+    this.refreshMs = Math.min(options.cache.refreshIntervalMs, options.cache.maxStalenessMs);
   }
 
   /**
@@ -40,7 +47,10 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     const previous = req ? this.cookie.read(req) : undefined;
     if (previous && isWellFormedToken(previous)) {
       const old = await this.store.touch(previous, false);
-      if (old) await this.store.destroy(old.userId, [old.hash], 'login');
+      if (old) {
+        this.cache.delete(old.hash);
+        await this.store.destroy(old.userId, [old.hash], 'login');
+      }
     }
     const { token, session } = await this.issue(input);
     this.cookie.write(res, token);
@@ -67,11 +77,54 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     return stored ? toActiveSession<TData>(stored) : null;
   }
 
-  /** Reads the session a token names and slides its idle expiry, in one Redis round trip. What the guard calls. */
+  /**
+   * Reads the session a token names and slides its idle expiry, in one Redis round trip. What the guard calls.
+   * With the local cache on, a hot session costs no round trip: Redis is asked again only once per
+   * `cache.refreshIntervalSeconds` (that is when the idle expiry slides), after `maxStalenessMs`, or after an
+   * invalidation. The absolute deadline is enforced locally too.
+   */
   async touch(token: string): Promise<ActiveSession<TData> | null> {
     if (!isWellFormedToken(token)) return null;
-    const stored = await this.store.touch(token, true);
-    return stored ? toActiveSession<TData>(stored) : null;
+    if (!this.cache.usable) {
+      const stored = await this.store.touch(token, true);
+      return stored ? this.refreshed(stored) : null;
+    }
+    const hash = tokenHash(token);
+    const entry = this.cache.get(hash);
+    if (entry) {
+      const now = Date.now();
+      const s = entry.stored;
+      if (now >= s.absoluteExpiresAt) {
+        this.cache.delete(hash);
+        return null;
+      }
+      if (now - entry.confirmedAt < this.refreshMs && now < s.expiresAt) return entry.session as ActiveSession<TData>;
+    }
+    const epoch = this.cache.epoch;
+    const now = Date.now();
+    const lastSlide = this.cache.lastSlide(hash);
+    // Slid recently (and the entry was dropped by that very write's invalidation): re-read without writing.
+    const slide = lastSlide === undefined || now - lastSlide >= this.refreshMs;
+    const stored = await this.store.touch(token, slide, hash);
+    if (!stored) {
+      this.cache.delete(hash);
+      return null;
+    }
+    if (slide) this.cache.noteSlide(hash, now);
+    const session = slide ? this.refreshed(stored) : toActiveSession<TData>(stored);
+    this.cache.set(hash, stored, session, epoch);
+    return session;
+  }
+
+  private refreshed(stored: StoredSession): ActiveSession<TData> {
+    const session = toActiveSession<TData>(stored);
+    if (this.events.observed) {
+      this.events.emitLocal({
+        type: 'refreshed', id: session.id, userId: session.userId, at: session.lastSeenAt,
+        instance: this.options.instanceId, expiresAt: session.expiresAt,
+      });
+    }
+    return session;
   }
 
   /** Reads one data field fresh from Redis (the session object holds the value as of the request's start). */
@@ -104,26 +157,34 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   /** Ends one session; with a response, also clears its cookie. @returns whether it still existed */
   async destroy(session: ActiveSession<TData>, res?: unknown, reason: InvalidationReason = 'logout'): Promise<boolean> {
     const stored = storedOf(session);
+    this.cache.delete(stored.hash);
     const n = await this.store.destroy(stored.userId, [stored.hash], reason);
     if (res) this.cookie.clear(res);
     return n > 0;
   }
 
   /** Ends every session of a user (logout everywhere, or an admin's revoke). @returns how many were ended */
-  destroyAllForUser(userId: string, reason: InvalidationReason = 'logout-all'): Promise<number> {
-    return this.store.destroyAllOf(String(userId), reason);
+  async destroyAllForUser(userId: string, reason: InvalidationReason = 'logout-all'): Promise<number> {
+    // This instance's own deletes are not reported back to it (tracking NOLOOP), so forget them here.
+    this.cache.forgetUser(String(userId));
+    const n = await this.store.destroyAllOf(String(userId), reason);
+    this.cache.forgetUser(String(userId));
+    return n;
   }
 
   /** Ends every session of the user except this one ("sign out everywhere else"). */
-  destroyOthers(session: ActiveSession<TData>): Promise<number> {
+  async destroyOthers(session: ActiveSession<TData>): Promise<number> {
     const stored = storedOf(session);
-    return this.store.destroyAllOf(stored.userId, 'logout-others', stored.hash);
+    const n = await this.store.destroyAllOf(stored.userId, 'logout-others', stored.hash);
+    this.cache.forgetUser(stored.userId, stored.hash);
+    return n;
   }
 
   /** Ends the session with this public handle if it belongs to the user. @returns false when it does not */
   async revoke(userId: string, id: string): Promise<boolean> {
     const hash = await this.store.hashForHandle(String(userId), id);
     if (!hash) return false;
+    this.cache.delete(hash);
     return (await this.store.destroy(String(userId), [hash], 'revoked')) > 0;
   }
 
@@ -147,6 +208,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
    */
   async regenerate(session: ActiveSession<TData>, res?: unknown, req?: AnyRequest): Promise<ActiveSession<TData>> {
     const stored = storedOf(session);
+    this.cache.delete(stored.hash);
     const moved = await this.store.regenerate(stored);
     if (!moved) throw new SessionNotFoundError();
     const next = toActiveSession<TData>({

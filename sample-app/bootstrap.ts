@@ -13,7 +13,8 @@ export async function createSampleApp(
   const app = await NestFactory.create(
     AppModule.register(config),
     adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(),
-    { logger: logger === false ? false : ['log', 'warn', 'error'] },
+    // abortOnError off: a boot failure (e.g. a bad option) is thrown to the caller instead of exiting the process.
+    { logger: logger === false ? false : ['log', 'warn', 'error'], abortOnError: false },
   );
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: false }));
   return app;

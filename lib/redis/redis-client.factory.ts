@@ -1,5 +1,7 @@
-import { Cluster, Redis, RedisOptions } from 'ioredis';
+import { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import type { ResolvedSessionOptions, SessionRedisConnection } from '../session.options';
+
+type Role = 'cmd' | 'sub';
 
 /**
  * Settings for connections the library opens. ioredis's defaults suit a cache: an offline queue and 20 retries
@@ -12,39 +14,126 @@ import type { ResolvedSessionOptions, SessionRedisConnection } from '../session.
  * - reconnect quickly (capped at 1 s), forever, so the app recovers on its own.
  * @internal
  */
-export function failFastOptions(options: ResolvedSessionOptions, role: 'cmd' | 'sub'): RedisOptions {
+export function failFastOptions(options: ResolvedSessionOptions, role: Role): RedisOptions {
   return {
     protocol: 2,
     enableOfflineQueue: role === 'sub',
     maxRetriesPerRequest: role === 'sub' ? null : 0,
     commandTimeout: role === 'sub' ? undefined : options.redisCommandTimeoutMs,
     connectTimeout: Math.max(options.redisCommandTimeoutMs, 2000),
-    retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
+    retryStrategy: reconnectDelay,
     connectionName: `session:${role}`,
     lazyConnect: true,
   };
+}
+
+/** Delay before reconnect attempt `times`: 100 ms, doubling, capped at 1 s. @internal */
+export function reconnectDelay(times: number): number {
+  return Math.min(50 * 2 ** Math.min(times, 5), 1000);
+}
+
+/**
+ * How long a command connection may stay silent while a command waits for its reply before the socket is dropped
+ * and reopened. Only for Sentinel and Cluster: there a fresh connection can reach a different server (the promoted
+ * replica), whereas a socket to a hung or partitioned master sees no close event for minutes. Longer than the
+ * command timeout, so one slow command answers 503 without costing every other in-flight command its connection.
+ */
+function silentSocketMs(options: ResolvedSessionOptions): number {
+  return Math.max(3 * options.redisCommandTimeoutMs, 3000);
 }
 
 export function isRedisClient(value: unknown): value is Redis | Cluster {
   return value instanceof Redis || value instanceof Cluster;
 }
 
+type SentinelConnection = RedisOptions & { sentinels: NonNullable<RedisOptions['sentinels']>; name: string };
+type ClusterConnection = Exclude<Extract<SessionRedisConnection, { cluster: unknown }>, Redis | Cluster>;
+
+function isSentinel(connection: object): connection is SentinelConnection {
+  return Array.isArray((connection as RedisOptions).sentinels);
+}
+
+function isCluster(connection: object): connection is ClusterConnection {
+  return 'cluster' in connection && Boolean((connection as ClusterConnection).cluster);
+}
+
 /** Opens a client for a connection description. A client the app passed in is returned as is. @internal */
 export function createRedisClient(
-  connection: SessionRedisConnection, options: ResolvedSessionOptions, role: 'cmd' | 'sub',
+  connection: SessionRedisConnection, options: ResolvedSessionOptions, role: Role,
 ): Redis | Cluster {
-  const failFast = failFastOptions(options, role);
   if (isRedisClient(connection)) return connection;
+  const failFast = failFastOptions(options, role);
   if (typeof connection === 'string') return new Redis(connection, failFast);
-  if ('cluster' in connection && connection.cluster) {
-    const { nodes, options: clusterOptions } = connection.cluster;
-    return new Cluster(nodes as never, {
-      ...clusterOptions,
-      enableOfflineQueue: failFast.enableOfflineQueue,
-      lazyConnect: true,
-      clusterRetryStrategy: failFast.retryStrategy as never,
-      redisOptions: { ...failFast, ...(clusterOptions?.redisOptions as object) },
-    });
-  }
+  if (isCluster(connection)) return createClusterClient(connection, failFast, options, role);
+  if (isSentinel(connection)) return createSentinelClient(connection, failFast, options, role);
   return new Redis({ ...failFast, ...(connection as RedisOptions) });
+}
+
+/**
+ * A client that asks Sentinel for the master, `{ sentinels, name }`. On every (re)connect ioredis asks the
+ * sentinels for the current master and checks with INFO that the server it reached really is a master, so after a
+ * failover the next reconnect lands on the promoted replica.
+ */
+function createSentinelClient(
+  connection: SentinelConnection, failFast: RedisOptions, options: ResolvedSessionOptions, role: Role,
+): Redis {
+  return new Redis({
+    ...failFast,
+    role: 'master',
+    // The role check above runs as part of the ready check.
+    enableReadyCheck: true,
+    // While no sentinel answers, keep asking them (fast, capped at 1 s) rather than giving up: a rejected
+    // master lookup ends an ioredis client for good. Commands meanwhile fail at once (no offline queue).
+    sentinelRetryStrategy: reconnectDelay,
+    // A sentinel that accepts the connection but never answers must not stall the master lookup.
+    sentinelCommandTimeout: options.redisCommandTimeoutMs,
+    // Left off on purpose: ioredis's FailoverDetector calls the connector's disconnect() on +switch-master, and
+    // if that lands while a reconnect is resolving the master, ioredis treats it as a manual close and the client
+    // ends for good (status "end", every later request 503). What it would add is covered otherwise: Sentinel
+    // kills the clients of a demoted master (CLIENT KILL TYPE normal), a socket to a hung master is dropped by
+    // `socketTimeout`, and a READONLY reply triggers a reconnect below.
+    failoverDetector: false,
+    // A master demoted while we stayed connected answers writes with READONLY: reconnect, which asks Sentinel
+    // for the new master. The failed command itself answers 503 (no replay of writes).
+    reconnectOnError: (err: Error) => (/READONLY/.test(err.message) ? 1 : false),
+    socketTimeout: role === 'cmd' ? silentSocketMs(options) : undefined,
+    ...connection,
+  });
+}
+
+/**
+ * A Cluster client, `{ cluster: { nodes, options? } }`. Every key of one user shares a hash tag, so each script
+ * runs on one node and routing is ioredis's job (MOVED/ASK, slot refresh after a failover).
+ */
+function createClusterClient(
+  connection: ClusterConnection, failFast: RedisOptions, options: ResolvedSessionOptions, role: Role,
+): Cluster {
+  const { nodes, options: userOptions = {} } = connection.cluster;
+  const { redisOptions: userRedisOptions, ...userClusterOptions } = userOptions as ClusterOptions;
+  // Per-node connections take only what the pool does not set itself: ioredis forces an offline queue, no
+  // reconnect and lazy connect on every node connection and rejects those keys in `redisOptions`.
+  const { retryStrategy, enableOfflineQueue, lazyConnect, ...nodeOptions } = failFast;
+  return new Cluster(nodes as never, {
+    // Sessions are read where they are written: a replica lagging behind would answer 401 for a fresh login.
+    scaleReads: 'master',
+    // Waits for CLUSTER INFO to say the cluster is not failed before the client reports ready.
+    enableReadyCheck: true,
+    // Look at the slot map now and then even when no command fails, so that subscribers that follow the masters
+    // (keyspace notifications are node-local) learn about a failover during a quiet period too.
+    slotsRefreshInterval: 5000,
+    ...userClusterOptions,
+    // No cluster-level offline queue on the command client: while the cluster is (re)connecting, commands fail
+    // at once. That is safe at boot because the connection provider awaits connect() before any request.
+    enableOfflineQueue,
+    lazyConnect: true,
+    // Reconnect to the startup nodes after all of them were lost, with the same quick, capped backoff.
+    clusterRetryStrategy: (times: number) => (retryStrategy as (t: number) => number)(times),
+    // commandTimeout (in nodeOptions) bounds a command across redirections too: a command lost with a failing
+    // master is retried on the slot's next owner (retryDelayOnFailover) under the timer of its first send.
+    redisOptions: {
+      ...nodeOptions,
+      socketTimeout: role === 'cmd' ? silentSocketMs(options) : undefined,
+      ...(userRedisOptions as object),
+    },
+  });
 }

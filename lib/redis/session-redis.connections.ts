@@ -35,19 +35,51 @@ export class SessionRedisConnections implements OnModuleInit, OnApplicationShutd
     return sub;
   }
 
+  /**
+   * Opens a subscriber on one Cluster node (keyspace notifications are node-local), with the Cluster's
+   * credentials.
+   */
+  openNodeSubscriber(host: string, port: number, name: string): Redis {
+    const base = this.command instanceof Cluster ? this.command.options.redisOptions ?? {} : {};
+    const sub = new Redis({ ...base, ...failFastOptions(this.options, 'sub'), host, port, connectionName: name });
+    sub.on('error', () => undefined);
+    this.opened.push(sub);
+    return sub;
+  }
+
+  /** Closes one connection this object opened (a Cluster node that is no longer a master). */
+  async close(client: Redis | Cluster): Promise<void> {
+    const i = this.opened.indexOf(client);
+    if (i >= 0) this.opened.splice(i, 1);
+    await closeQuietly(client);
+  }
+
   /** Whether the command connection is usable right now. */
   get isReady(): boolean {
     return this.command.status === 'ready';
   }
 
-  async onModuleInit(): Promise<void> {
-    if (!this.ownsCommand) return;
-    try {
-      await this.command.connect();
-    } catch (err) {
-      // Boot goes on: requests answer 503 until Redis is reachable, and ioredis keeps reconnecting.
-      this.logger.warn(`Redis not reachable at boot (${(err as Error).message}); session routes answer 503 until it is`);
-    }
+  private connecting?: Promise<void>;
+
+  /**
+   * Connects the command client once; every provider that needs Redis at boot awaits this (Nest runs the
+   * onModuleInit hooks of one module concurrently). Never rejects: boot goes on while Redis is down, requests
+   * answer 503 until it is reachable, and ioredis keeps reconnecting.
+   */
+  connect(): Promise<void> {
+    this.connecting ??= (async () => {
+      if (!this.ownsCommand || this.command.status !== 'wait') return;
+      try {
+        await this.command.connect();
+      } catch (err) {
+        this.logger.warn(`Redis not reachable at boot (${(err as Error).message}); session routes answer 503 until it is`);
+      }
+    })();
+    return this.connecting;
+  }
+
+  onModuleInit(): Promise<void> {
+    return this.connect();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -13,6 +13,7 @@ export const SESSION_SCRIPTS = {
   sessionSetField: { file: 'set-field.lua', numberOfKeys: 1 },
   sessionDestroy: { file: 'destroy.lua', numberOfKeys: null },
   sessionRegenerate: { file: 'regenerate.lua', numberOfKeys: 5 },
+  sessionUnlock: { file: 'unlock.lua', numberOfKeys: 1 },
 } as const;
 
 type ScriptName = keyof typeof SESSION_SCRIPTS;
@@ -41,5 +42,6 @@ declare module 'ioredis' {
     sessionRegenerate(
       oldSession: string, oldShadow: string, newSession: string, newShadow: string, index: string, ...args: Arg[]
     ): Result<[number, number] | null, Context>;
+    sessionUnlock(lock: string, owner: string): Result<number, Context>;
   }
 }

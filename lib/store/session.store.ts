@@ -72,9 +72,8 @@ export class SessionStore {
   }
 
   /** Reads the session a token names and, with `slide`, pushes its idle expiry forward in the same round trip. */
-  async touch(token: string, slide: boolean): Promise<StoredSession | null> {
+  async touch(token: string, slide: boolean, hash = tokenHash(token)): Promise<StoredSession | null> {
     const tag = routingTagOf(token);
-    const hash = tokenHash(token);
     const keys = sessionKeys(this.prefix, tag, hash);
     const reply = await this.run(() => this.redis.sessionTouch(keys.session, keys.shadow, slide ? '1' : '0', this.graceMs));
     if (!reply) return null;

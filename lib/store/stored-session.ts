@@ -1,3 +1,5 @@
+import { publicHandle } from '../crypto/session-token';
+
 /**
  * A session as the store reads it from Redis, before it is shaped for the app.
  * @internal
@@ -14,6 +16,12 @@ export interface StoredSession {
   idleMs: number;
   /** Decoded data fields. */
   data: Record<string, unknown>;
+  /** Public handle, computed on first use (it costs a hash). */
+  handle?: string;
+}
+
+export function handleOf(stored: StoredSession): string {
+  return (stored.handle ??= publicHandle(stored.hash));
 }
 
 /** Prefix of data fields in the session hash; metadata fields are single letters and never start with it. */

@@ -4,6 +4,15 @@ import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** Optional settings of a RedisServerProcess beyond its command-line arguments. */
+export interface RedisServerProcessOptions {
+  /**
+   * A config file to load. redis-server only takes it as its first argument, before any `--option`, and Sentinel
+   * mode (`--sentinel`) requires one (Sentinel rewrites it with what it learns).
+   */
+  configFile?: string;
+}
+
 /**
  * A private `redis-server` child process on a free port, in a temp dir of its own. Used by the sample app when
  * REDIS_URL is unset and by the test harness. Only ever stops the process it started.
@@ -13,7 +22,9 @@ export class RedisServerProcess {
   readonly dir: string;
   port = 0;
 
-  constructor(private readonly args: string[] = [], dir?: string) {
+  constructor(
+    private readonly args: string[] = [], dir?: string, private readonly options: RedisServerProcessOptions = {},
+  ) {
     this.dir = dir ?? mkdtempSync(join(tmpdir(), 'nrs-redis-'));
   }
 
@@ -25,9 +36,10 @@ export class RedisServerProcess {
   async start(timeoutMs = 10_000): Promise<this> {
     assertRedisServerInstalled();
     if (!this.port) this.port = await freePort();
+    const configFile = this.options.configFile ? [this.options.configFile] : [];
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--daemonize', 'no', ...this.args],
+      [...configFile, '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--daemonize', 'no', ...this.args],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';

@@ -1,11 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
-import type { SessionModuleOptions } from 'nestjs-redis-session';
+import type { SessionModuleOptions, SessionRedisConnection } from 'nestjs-redis-session';
 import { createSampleApp, HttpAdapterName } from '../../sample-app/bootstrap';
 import { HttpClient } from './http-client';
 
 /**
  * Builds the sample app for a test, terminus-style: each spec states only what differs.
  *   const app = await testApp(redis.url).adapter('fastify').options({ idleTimeoutSeconds: 1 }).start();
+ * The connection is anything the library takes: a URL, `{ sentinels, name }`, `{ cluster: { nodes } }`, a client.
  */
 export class TestAppBuilder {
   private adapterName: HttpAdapterName = 'express';
@@ -13,7 +14,7 @@ export class TestAppBuilder {
   private idle = 1800;
   private absolute = 86400;
 
-  constructor(private readonly redisUrl: string) {}
+  constructor(private readonly redis: SessionRedisConnection) {}
 
   adapter(name: HttpAdapterName): this {
     this.adapterName = name;
@@ -30,7 +31,7 @@ export class TestAppBuilder {
   async start(): Promise<RunningTestApp> {
     const app = await createSampleApp(
       {
-        redisUrl: this.redisUrl,
+        redis: this.redis,
         idleSeconds: this.idle,
         absoluteSeconds: this.absolute,
         cookieSecure: false,
@@ -62,4 +63,4 @@ export class RunningTestApp {
   }
 }
 
-export const testApp = (redisUrl: string) => new TestAppBuilder(redisUrl);
+export const testApp = (redis: SessionRedisConnection) => new TestAppBuilder(redis);

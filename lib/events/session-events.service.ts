@@ -1,0 +1,197 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Cluster, Redis } from 'ioredis';
+import { Observable, Subject } from 'rxjs';
+import { publicHandle } from '../crypto/session-token';
+import { SessionRedisConnections } from '../redis/session-redis.connections';
+import { dataNodes, dbOf } from '../redis/redis-topology';
+import type { ResolvedSessionOptions } from '../session.options';
+import { SESSION_OPTIONS } from '../session.tokens';
+import { eventsChannel, parseSessionKey, sessionKeys, userIndexKey } from '../store/session.keys';
+import { checkKeyspaceNotifications, NotificationState } from './keyspace-notifications';
+import { fromPublished, PublishedEvent, SessionEvent } from './session-event';
+
+/** Health of the event feed, for logs and health checks. @publicApi */
+export interface SessionEventsStatus {
+  /** 'off' when events are disabled by option. */
+  subscriber: 'up' | 'down' | 'off';
+  /** Whether Redis sends the expiry/eviction notifications the library needs. */
+  keyspaceNotifications: NotificationState;
+}
+
+/**
+ * One shared, typed stream of session events for this app instance.
+ * - created / invalidated: published by the library's Lua scripts on the `<prefix>events` channel, so every
+ *   instance sees those caused by any instance;
+ * - expired / evicted: from Redis keyspace notifications (every instance subscribes; on Cluster, to every master),
+ *   or later from the cleanup sweep where notifications are off;
+ * - refreshed: local to the instance that served the request (the hot path publishes nothing).
+ * Every instance sees each broadcast event: for side effects that must run once per deployment (emails, audit
+ * rows), wrap the handler in `claim()`. The stream completes when the app shuts down.
+ * @publicApi
+ */
+@Injectable()
+export class SessionEvents implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('SessionEvents');
+  private readonly subject = new Subject<SessionEvent>();
+  /** Every session event this instance sees. Hot: subscribe before the events you want happen. */
+  readonly events$: Observable<SessionEvent> = this.subject.asObservable();
+  private readonly subscribers = new Map<string, Redis | Cluster>();
+  private readonly channel: string;
+  private notifications: NotificationState = 'unknown';
+  private downSince: number | null = null;
+  private destroyed = false;
+
+  constructor(
+    @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
+    private readonly connections: SessionRedisConnections,
+  ) {
+    this.channel = eventsChannel(options.keyPrefix);
+  }
+
+  get status(): SessionEventsStatus {
+    if (!this.options.events.enabled) return { subscriber: 'off', keyspaceNotifications: this.notifications };
+    const up = this.subscribers.size > 0 && [...this.subscribers.values()].every((s) => s.status === 'ready');
+    return { subscriber: up ? 'up' : 'down', keyspaceNotifications: this.notifications };
+  }
+
+  /** Whether anyone listens: lets the hot path skip building 'refreshed' events nobody reads. @internal */
+  get observed(): boolean {
+    return this.subject.observed;
+  }
+
+  /** Emits an event seen only by this instance ('refreshed'). @internal */
+  emitLocal(event: SessionEvent): void {
+    if (!this.destroyed) this.subject.next(event);
+  }
+
+  /**
+   * Claims an event for this instance: true for exactly one of the instances that call it with the same event
+   * within `ttlMs` (a Redis SET NX with expiry). Use it for side effects that must happen once per deployment.
+   *   events.events$.pipe(filter(isSessionEvent('expired'))).subscribe(async (e) => {
+   *     if (await events.claim(e)) await audit.write(e);
+   *   });
+   * @throws SessionUnavailableError-like errors from Redis are returned as false (nobody runs it twice)
+   */
+  async claim(event: SessionEvent, ttlMs = 60_000): Promise<boolean> {
+    const key = `${this.options.keyPrefix}claim:${event.type}:${event.id}:${event.at.getTime()}`;
+    try {
+      return (await this.connections.command.set(key, this.options.instanceId, 'PX', ttlMs, 'NX')) === 'OK';
+    } catch {
+      return false;
+    }
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!this.options.events.enabled) return;
+    const command = this.connections.command;
+    await this.connections.connect();
+
+    if (command instanceof Cluster) {
+      // Keyspace notifications are node-local: follow the masters as failovers and resharding change them.
+      // The events channel is cluster-wide (PUBLISH reaches every node), so it is subscribed once, on a Cluster
+      // subscriber; subscribing it on every master would deliver each event once per master.
+      this.subscribe('channel', this.connections.openSubscriber('session:events'), [this.channel]);
+      command.on('refresh', () => void this.syncClusterSubscribers());
+      await this.syncClusterSubscribers();
+    } else {
+      const db = dbOf(command);
+      this.subscribe('standalone', this.connections.openSubscriber('session:events'), [this.channel, ...keyevents(db)]);
+    }
+    try {
+      this.notifications = await checkKeyspaceNotifications(
+        dataNodes(command), this.options.events.configureKeyspaceNotifications, this.logger,
+      );
+    } catch (err) {
+      this.logger.warn(`Could not check notify-keyspace-events: ${(err as Error).message}`);
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.destroyed = true;
+    this.subject.complete();
+  }
+
+  private subscribe(name: string, sub: Redis | Cluster, channels: string[]): void {
+    this.subscribers.set(name, sub);
+    sub.on('ready', () => this.onSubscriberUp());
+    sub.on('close', () => this.onSubscriberDown());
+    sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    // Queued until connected (subscriber connections keep an offline queue) and re-sent on every reconnect.
+    sub.subscribe(...channels).catch((err) => this.logger.warn(`SUBSCRIBE failed: ${(err as Error).message}`));
+  }
+
+  private async syncClusterSubscribers(): Promise<void> {
+    const cluster = this.connections.command as Cluster;
+    const masters = cluster.nodes('master').map((n) => `${n.options.host}:${n.options.port}`);
+    for (const [name, sub] of this.subscribers) {
+      if (name !== 'channel' && !masters.includes(name)) {
+        this.subscribers.delete(name);
+        void this.connections.close(sub);
+      }
+    }
+    for (const address of masters) {
+      if (this.subscribers.has(address) || this.destroyed) continue;
+      const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+      this.subscribe(address, this.connections.openNodeSubscriber(host, port, `session:events:${address}`), keyevents(0));
+    }
+  }
+
+  private onSubscriberUp(): void {
+    if (this.downSince !== null) {
+      this.logger.log(`Event subscription restored after ${Date.now() - this.downSince} ms`);
+      this.downSince = null;
+    }
+  }
+
+  private onSubscriberDown(): void {
+    if (this.destroyed || this.downSince !== null) return;
+    this.downSince = Date.now();
+    this.logger.warn('Event subscription lost: cross-instance events are not received until Redis is reachable again');
+  }
+
+  private onMessage(channel: string, message: string): void {
+    if (this.destroyed) return;
+    if (channel === this.channel) {
+      let parsed: PublishedEvent;
+      try {
+        parsed = JSON.parse(message) as PublishedEvent;
+      } catch {
+        return;
+      }
+      const event = fromPublished(parsed);
+      if (event) this.subject.next(event);
+      return;
+    }
+    const kind = channel.endsWith(':expired') ? 'expired' : channel.endsWith(':evicted') ? 'evicted' : null;
+    const key = parseSessionKey(this.options.keyPrefix, message);
+    if (kind && key && key.kind === 's') void this.onSessionGone(kind, key.tag, key.hash);
+  }
+
+  /** A session key expired or was evicted: its shadow key still names the user (it outlives the session). */
+  private async onSessionGone(kind: 'expired' | 'evicted', tag: string, hash: string): Promise<void> {
+    const now = Date.now();
+    const command = this.connections.command;
+    const keys = sessionKeys(this.options.keyPrefix, tag, hash);
+    let shadow: string | null = null;
+    try {
+      shadow = await command.get(keys.shadow);
+    } catch {
+      /* Redis unreachable: emit what we know */
+    }
+    const sep = shadow?.indexOf('|') ?? -1;
+    const absolute = shadow && sep > 0 ? Number(shadow.slice(0, sep)) : NaN;
+    const userId = shadow && sep > 0 ? shadow.slice(sep + 1) : null;
+    const base = { id: publicHandle(hash), userId, at: new Date(now), instance: 'redis' };
+    if (kind === 'evicted') this.subject.next({ ...base, type: 'evicted' });
+    // Within a second of the absolute deadline counts as absolute: Redis expires keys up to ~100 ms late.
+    else this.subject.next({ ...base, type: 'expired', cause: now >= absolute - 1000 ? 'absolute' : 'idle', detectedBy: 'notification' });
+    if (userId !== null) {
+      // Every instance runs this; ZREM is idempotent, so the index is cleaned whichever gets there first.
+      command.zrem(userIndexKey(this.options.keyPrefix, tag, userId), hash).catch(() => undefined);
+    }
+  }
+}
+
+function keyevents(db: number): string[] {
+  return [`__keyevent@${db}__:expired`, `__keyevent@${db}__:evicted`];
+}
