@@ -31,6 +31,8 @@ export type {
   SessionExpiredEvent,
   SessionEvictedEvent,
 } from './events/session-event';
+export { SessionHealthIndicator } from './health/session-health.indicator';
+export type { RedisReadinessReport, ReadinessFinding } from './readiness/redis-readiness';
 export { SESSION_OPTIONS, SESSION_REDIS_CLIENT, InjectSessionOptions, InjectSessionRedis } from './session.tokens';
 export { SESSION_ASYNC_OPTIONS_TYPE, SESSION_OPTIONS_TYPE } from './session.module-definition';
 export * from './errors';

@@ -5,6 +5,7 @@ import { isWellFormedToken } from './crypto/session-token';
 import { SessionNotFoundError, SessionUnavailableError } from './errors';
 import type { AnyRequest } from './http/http-adapter';
 import { PUBLIC_ROUTE_METADATA, REQUEST_SESSION } from './session.constants';
+import { SessionMetrics } from './metrics/session-metrics';
 import { SessionService } from './session.service';
 import type { ActiveSession } from './session.types';
 
@@ -19,7 +20,12 @@ import type { ActiveSession } from './session.types';
  */
 @Injectable()
 export class SessionGuard implements CanActivate {
-  constructor(protected readonly sessions: SessionService, protected readonly reflector: Reflector) {}
+  private readonly metrics: SessionMetrics;
+
+  // Only exported providers here: the guard is instantiated in the modules that use it.
+  constructor(protected readonly sessions: SessionService, protected readonly reflector: Reflector) {
+    this.metrics = sessions.metrics;
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE_METADATA, [
@@ -38,10 +44,12 @@ export class SessionGuard implements CanActivate {
     } catch (err) {
       // A public route does not need Redis; every other route fails closed.
       if (isPublic && err instanceof SessionUnavailableError) return true;
+      if (err instanceof SessionUnavailableError) this.metrics.guardOutcome('503');
       throw err;
     }
     if (!session) return this.reject(isPublic);
     req[REQUEST_SESSION] = session;
+    this.metrics.guardOutcome('ok');
     return true;
   }
 
@@ -57,6 +65,7 @@ export class SessionGuard implements CanActivate {
 
   private reject(isPublic: boolean | undefined): boolean {
     if (isPublic) return true;
+    this.metrics.guardOutcome('401');
     throw this.onMissingSession();
   }
 }

@@ -2,6 +2,9 @@ import { Module } from '@nestjs/common';
 import { SessionCache } from './cache/session-cache';
 import { SessionEvents } from './events/session-events.service';
 import { SessionSweeper } from './events/session-sweeper';
+import { SessionHealthIndicator } from './health/session-health.indicator';
+import { SessionMetrics } from './metrics/session-metrics';
+import { SessionReadiness } from './readiness/session-readiness';
 import { SessionRedisConnections } from './redis/session-redis.connections';
 import { SessionGuard } from './session.guard';
 import { ConfigurableSessionModule, SESSION_MODULE_OPTIONS } from './session.module-definition';
@@ -21,13 +24,16 @@ import { SessionStore } from './store/session.store';
     { provide: SESSION_OPTIONS, useFactory: resolveSessionOptions, inject: [SESSION_MODULE_OPTIONS] },
     SessionRedisConnections,
     { provide: SESSION_REDIS_CLIENT, useFactory: (c: SessionRedisConnections) => c.command, inject: [SessionRedisConnections] },
+    { provide: SessionMetrics, useFactory: () => new SessionMetrics() },
     SessionStore,
+    SessionReadiness,
+    SessionHealthIndicator,
     SessionEvents,
     SessionCache,
     SessionSweeper,
     SessionService,
     SessionGuard,
   ],
-  exports: [SessionService, SessionGuard, SessionEvents, SessionSweeper, SESSION_OPTIONS, SESSION_REDIS_CLIENT],
+  exports: [SessionService, SessionGuard, SessionEvents, SessionSweeper, SessionHealthIndicator, SESSION_OPTIONS, SESSION_REDIS_CLIENT],
 })
 export class SessionModule extends ConfigurableSessionModule {}

@@ -85,6 +85,8 @@ export function resolveSessionOptions(raw: SessionModuleOptions): ResolvedSessio
     redisCommandTimeoutMs: raw.redisCommandTimeoutMs ?? d.redisCommandTimeoutMs,
     events: { ...d.events, ...stripUndefined(raw.events ?? {}) },
     cache: { ...d.cache, ...cacheRaw, refreshIntervalMs: refreshMs },
+    checkRedisAtBoot: raw.checkRedisAtBoot ?? d.checkRedisAtBoot,
+    strictRedisChecks: raw.strictRedisChecks ?? d.strictRedisChecks,
     instanceId: raw.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
   };
 }

@@ -182,6 +182,19 @@ export class SessionModuleOptions {
   @Type(() => SessionCacheOptions)
   cache?: SessionCacheOptions;
 
+  /**
+   * Check at boot that the Redis deployment can keep sessions (persistence, eviction policy, notification flags)
+   * and log what is at risk. Read-only. @default true
+   */
+  @IsOptional()
+  @IsBoolean(bool)
+  checkRedisAtBoot?: boolean;
+
+  /** Stop boot when that check finds a risk, instead of warning. @default false */
+  @IsOptional()
+  @IsBoolean(bool)
+  strictRedisChecks?: boolean;
+
   /** Name of this app instance in events (`instance`). @default `<hostname>:<pid>:<random>` */
   @IsOptional()
   @IsString({ message: (a) => `must be a string${got(a)}` })
@@ -201,6 +214,8 @@ export interface ResolvedSessionOptions {
   events: Required<SessionEventsOptions>;
   cache: Required<Omit<SessionCacheOptions, 'refreshIntervalSeconds'>> & { refreshIntervalMs: number };
   instanceId: string;
+  checkRedisAtBoot: boolean;
+  strictRedisChecks: boolean;
 }
 
 /** Every default in one place. */
@@ -213,4 +228,6 @@ export const DEFAULT_SESSION_OPTIONS = {
   redisCommandTimeoutMs: 1000,
   events: { enabled: true, configureKeyspaceNotifications: false, sweepIntervalSeconds: 300, sweepBatchSize: 500 },
   cache: { enabled: false, maxEntries: 10000, maxStalenessMs: 30000 },
+  checkRedisAtBoot: true,
+  strictRedisChecks: false,
 } as const;

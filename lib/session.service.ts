@@ -12,6 +12,9 @@ import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from './session.tokens';
 import type { ActiveSession, CreateSessionInput, InvalidationReason, SessionSummary } from './session.types';
 import { SessionCache } from './cache/session-cache';
 import { SessionEvents } from './events/session-events.service';
+import { SessionMetrics } from './metrics/session-metrics';
+import { RedisReadinessReport } from './readiness/redis-readiness';
+import { SessionReadiness } from './readiness/session-readiness';
 import { SessionStore } from './store/session.store';
 import type { StoredSession } from './store/stored-session';
 
@@ -34,6 +37,8 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     @Inject(SESSION_REDIS_CLIENT) private readonly redis: Redis | Cluster,
     private readonly cache: SessionCache,
     private readonly events: SessionEvents,
+    /** @internal */ readonly metrics: SessionMetrics,
+    private readonly readiness: SessionReadiness,
   ) {
     this.cookie = new SessionCookie(options.cookie);
     this.refreshMs = Math.min(options.cache.refreshIntervalMs, options.cache.maxStalenessMs);
@@ -91,6 +96,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     }
     const hash = tokenHash(token);
     const entry = this.cache.get(hash);
+    this.metrics.cacheLookup(entry !== undefined);
     if (entry) {
       const now = Date.now();
       const s = entry.stored;
@@ -217,6 +223,14 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     if (res) this.cookie.write(res, moved.token);
     if (req) req[REQUEST_SESSION] = next;
     return next;
+  }
+
+  /**
+   * Reads the Redis deployment's persistence, eviction and notification settings (read-only) and reports what
+   * puts sessions at risk; the same report is logged at boot.
+   */
+  checkRedis(): Promise<RedisReadinessReport> {
+    return this.readiness.check();
   }
 
   /** Pings Redis within the command timeout. */

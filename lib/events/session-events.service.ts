@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { Cluster, Redis } from 'ioredis';
 import { Observable, Subject } from 'rxjs';
 import { publicHandle } from '../crypto/session-token';
+import { SessionMetrics } from '../metrics/session-metrics';
 import { SessionRedisConnections } from '../redis/session-redis.connections';
 import { dataNodes, dbOf } from '../redis/redis-topology';
 import type { ResolvedSessionOptions } from '../session.options';
@@ -44,6 +45,7 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
     private readonly connections: SessionRedisConnections,
+    private readonly metrics: SessionMetrics,
   ) {
     this.channel = eventsChannel(options.keyPrefix);
   }
@@ -182,6 +184,7 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
     const absolute = shadow && sep > 0 ? Number(shadow.slice(0, sep)) : NaN;
     const userId = shadow && sep > 0 ? shadow.slice(sep + 1) : null;
     const base = { id: publicHandle(hash), userId, at: new Date(now), instance: 'redis' };
+    this.metrics.sessionExpired(kind);
     if (kind === 'evicted') this.subject.next({ ...base, type: 'evicted' });
     // Within a second of the absolute deadline counts as absolute: Redis expires keys up to ~100 ms late.
     else this.subject.next({ ...base, type: 'expired', cause: now >= absolute - 1000 ? 'absolute' : 'idle', detectedBy: 'notification' });

@@ -6,6 +6,7 @@ import type { ResolvedSessionOptions } from '../session.options';
 import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from '../session.tokens';
 import type { InvalidationReason } from '../session.types';
 import { eventsChannel, sessionKeys, userIndexKey } from './session.keys';
+import { SessionMetrics } from '../metrics/session-metrics';
 import { defineSessionScripts } from './session.scripts';
 import { VALUE_NOT_JSON } from '../errors/messages';
 import { DATA_FIELD_PREFIX, decodeSessionFields, decodeValue, StoredSession } from './stored-session';
@@ -31,6 +32,7 @@ export class SessionStore {
   constructor(
     @Inject(SESSION_REDIS_CLIENT) private readonly redis: Redis | Cluster,
     @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
+    private readonly metrics: SessionMetrics,
   ) {
     defineSessionScripts(redis);
     this.prefix = options.keyPrefix;
@@ -61,7 +63,9 @@ export class SessionStore {
         hash, userId, device, lifetime.idleMs, lifetime.absoluteMs, this.graceMs, this.channel,
         publicHandle(hash), this.options.instanceId, bytes, ...pairs,
       ),
+      'create',
     );
+    this.metrics.sessionCreated();
     return {
       token,
       session: {
@@ -75,7 +79,9 @@ export class SessionStore {
   async touch(token: string, slide: boolean, hash = tokenHash(token)): Promise<StoredSession | null> {
     const tag = routingTagOf(token);
     const keys = sessionKeys(this.prefix, tag, hash);
-    const reply = await this.run(() => this.redis.sessionTouch(keys.session, keys.shadow, slide ? '1' : '0', this.graceMs));
+    const reply = await this.run(
+      () => this.redis.sessionTouch(keys.session, keys.shadow, slide ? '1' : '0', this.graceMs), 'touch',
+    );
     if (!reply) return null;
     const [now, expiresAt, flat] = reply;
     const session = decodeSessionFields(tag, hash, flat, now, expiresAt);
@@ -121,7 +127,9 @@ export class SessionStore {
       keys.push(k.session, k.shadow);
       args.push(hash, publicHandle(hash));
     }
-    return this.run(() => this.redis.sessionDestroy(keys.length, ...keys, ...args));
+    const destroyed = await this.run(() => this.redis.sessionDestroy(keys.length, ...keys, ...args), 'destroy');
+    this.metrics.sessionInvalidated(reason, destroyed);
+    return destroyed;
   }
 
   /**
@@ -201,9 +209,12 @@ export class SessionStore {
   }
 
   /** The single place where a Redis failure becomes a 503. Logs at most every 5 s so an outage does not flood logs. */
-  private async run<T>(command: () => Promise<T>): Promise<T> {
+  private async run<T>(command: () => Promise<T>, operation = 'other'): Promise<T> {
+    const started = performance.now();
     try {
-      return await command();
+      const result = await command();
+      this.metrics.redisDuration(operation, performance.now() - started);
+      return result;
     } catch (err) {
       if (err instanceof SessionDataTooLargeError || err instanceof SessionUnavailableError) throw err;
       const now = Date.now();

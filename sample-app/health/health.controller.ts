@@ -1,15 +1,25 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { SessionService } from 'nestjs-redis-session';
+import { SessionHealthIndicator, SessionService } from 'nestjs-redis-session';
 
 @Controller('health')
 export class HealthController {
-  constructor(private readonly sessions: SessionService) {}
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly indicator: SessionHealthIndicator,
+  ) {}
 
+  /** The contract's liveness answer: is the session store reachable. */
   @Get()
   async health() {
     if (!(await this.sessions.isRedisUp())) {
       throw new ServiceUnavailableException({ status: 'error', redis: 'down' });
     }
     return { status: 'ok', redis: 'up' };
+  }
+
+  /** Everything the library knows: subscriber state, cache mode, Redis readiness risks (terminus-shaped). */
+  @Get('details')
+  details() {
+    return this.indicator.isHealthy('session');
   }
 }

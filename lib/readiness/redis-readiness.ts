@@ -1,0 +1,83 @@
+import type { Redis } from 'ioredis';
+import { missingFlags } from '../events/keyspace-notifications';
+
+/** One thing about the Redis deployment that puts sessions at risk, or that the library could not check. @publicApi */
+export interface ReadinessFinding {
+  /** 'risk': sessions can be lost or logins fail; 'unknown': could not be checked (e.g. CONFIG forbidden). */
+  level: 'risk' | 'unknown';
+  /** Which server, as host:port. */
+  node: string;
+  setting: string;
+  message: string;
+}
+
+/** What the readiness check read from each data node, and what it concluded. @publicApi */
+export interface RedisReadinessReport {
+  ok: boolean;
+  findings: ReadinessFinding[];
+  settings: Record<string, Record<string, string>>;
+}
+
+const SETTINGS = ['appendonly', 'appendfsync', 'save', 'maxmemory', 'maxmemory-policy', 'notify-keyspace-events'];
+
+/**
+ * Reads, never writes, the settings that decide whether sessions survive a restart and memory pressure, on every
+ * data node, and names what is at risk. Read-only on purpose: managed Redis often forbids CONFIG, and changing a
+ * shared server's persistence is not a session library's call.
+ * @internal
+ */
+export async function checkRedisReadiness(nodes: Redis[]): Promise<RedisReadinessReport> {
+  const findings: ReadinessFinding[] = [];
+  const settings: RedisReadinessReport['settings'] = {};
+  for (const node of nodes) {
+    const name = `${node.options.host ?? '?'}:${node.options.port ?? '?'}`;
+    const values: Record<string, string> = {};
+    try {
+      for (const setting of SETTINGS) {
+        const reply = (await node.config('GET', setting)) as unknown as string[];
+        values[setting] = reply[1] ?? '';
+      }
+    } catch (err) {
+      findings.push({
+        level: 'unknown', node: name, setting: 'CONFIG',
+        message: `cannot read the server's configuration (${(err as Error).message}); persistence and eviction were not checked`,
+      });
+      continue;
+    }
+    settings[name] = values;
+    const risk = (setting: string, message: string) => findings.push({ level: 'risk', node: name, setting, message });
+    if (values.appendonly !== 'yes' && values.save.trim() === '') {
+      risk('appendonly/save', 'no persistence (appendonly no, no RDB save points): every session is lost when Redis restarts');
+    } else if (values.appendonly !== 'yes') {
+      risk('appendonly', `RDB snapshots only ("${values.save}"): sessions created since the last snapshot are lost on a crash`);
+    } else if (values.appendfsync === 'no') {
+      risk('appendfsync', 'appendfsync no: the OS decides when the AOF reaches disk; a crash can lose many seconds of sessions');
+    }
+    const policy = values['maxmemory-policy'];
+    if (policy.startsWith('allkeys-')) {
+      risk('maxmemory-policy', `${policy}: under memory pressure Redis evicts sessions like any cache entry (use volatile-lru or noeviction)`);
+    }
+    if (policy === 'noeviction' && Number(values.maxmemory) > 0) {
+      let full = '';
+      try {
+        const info = await node.info('memory');
+        const used = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+        if (used > 0.9 * Number(values.maxmemory)) full = ` (now ${Math.round((100 * used) / Number(values.maxmemory))}% full)`;
+      } catch {
+        /* INFO refused: the policy finding stands without the fill level */
+      }
+      risk('maxmemory-policy', `noeviction with maxmemory ${values.maxmemory}: when memory is full every login and session write fails${full}`);
+    }
+    const missing = missingFlags(values['notify-keyspace-events']);
+    if (missing.length > 0) {
+      risk('notify-keyspace-events', `"${values['notify-keyspace-events']}" lacks ${missing.join('')}: expiry/eviction events come late (from the sweep) or not at all`);
+    }
+  }
+  return { ok: findings.length === 0, findings, settings };
+}
+
+/** The findings as one log block. @internal */
+export function formatReadiness(report: RedisReadinessReport): string {
+  if (report.ok) return 'Redis readiness: persistence, eviction policy and notifications are fit for sessions';
+  return ['Redis readiness: sessions are at risk:', ...report.findings.map((f) => `  - [${f.node}] ${f.setting}: ${f.message}`)].join('\n');
+}

@@ -1,0 +1,54 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SessionOptionsError } from '../errors';
+import { SessionRedisConnections } from '../redis/session-redis.connections';
+import { dataNodes } from '../redis/redis-topology';
+import type { ResolvedSessionOptions } from '../session.options';
+import { SESSION_OPTIONS } from '../session.tokens';
+import { checkRedisReadiness, formatReadiness, RedisReadinessReport } from './redis-readiness';
+
+/**
+ * Checks at boot (after the event subscriber may have set notification flags) whether the Redis deployment can
+ * keep sessions, and logs one block naming what is at risk. With `strictRedisChecks`, a risk stops boot.
+ * @internal
+ */
+@Injectable()
+export class SessionReadiness implements OnApplicationBootstrap {
+  private readonly logger = new Logger('SessionReadiness');
+  private last?: RedisReadinessReport;
+
+  constructor(
+    @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
+    private readonly connections: SessionRedisConnections,
+  ) {}
+
+  /** The latest report (from boot or the last check()). */
+  get lastReport(): RedisReadinessReport | undefined {
+    return this.last;
+  }
+
+  async check(): Promise<RedisReadinessReport> {
+    await this.connections.connect();
+    this.last = await checkRedisReadiness(dataNodes(this.connections.command));
+    return this.last;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.options.checkRedisAtBoot) return;
+    let report: RedisReadinessReport;
+    try {
+      report = await this.check();
+    } catch (err) {
+      this.logger.warn(`Redis readiness not checked: ${(err as Error).message}`);
+      if (this.options.strictRedisChecks) throw err;
+      return;
+    }
+    const text = formatReadiness(report);
+    if (report.ok) this.logger.log(text);
+    else this.logger.warn(text);
+    if (!report.ok && this.options.strictRedisChecks) {
+      throw new SessionOptionsError([
+        `strictRedisChecks is on and the Redis deployment puts sessions at risk: ${report.findings.map((f) => `${f.setting} (${f.node})`).join(', ')}`,
+      ]);
+    }
+  }
+}
