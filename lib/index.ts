@@ -8,6 +8,8 @@ export {
   SessionCookieOptions,
   SessionCacheOptions,
   SessionEventsOptions,
+  SessionRememberMeOptions,
+  SessionBindingOptions,
   DEFAULT_SESSION_OPTIONS,
 } from './session.options';
 export type { SessionRedisConnection, ResolvedSessionOptions } from './session.options';
@@ -31,6 +33,7 @@ export type {
   SessionExpiredEvent,
   SessionEvictedEvent,
 } from './events/session-event';
+export { SessionSockets, SESSION_ENDED_CLOSE_CODE } from './ws/session-sockets';
 export { SessionHealthIndicator } from './health/session-health.indicator';
 export type { RedisReadinessReport, ReadinessFinding } from './readiness/redis-readiness';
 export { SESSION_OPTIONS, SESSION_REDIS_CLIENT, InjectSessionOptions, InjectSessionRedis } from './session.tokens';

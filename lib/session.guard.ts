@@ -32,6 +32,7 @@ export class SessionGuard implements CanActivate {
       context.getHandler(),
       context.getClass(),
     ]);
+    if (context.getType() === 'ws') return this.canActivateSocket(context);
     const http = context.switchToHttp();
     const req = http.getRequest<AnyRequest>();
     varyOnCookie(http.getResponse());
@@ -40,7 +41,7 @@ export class SessionGuard implements CanActivate {
     if (!token || !isWellFormedToken(token)) return this.reject(isPublic);
     let session: ActiveSession | null;
     try {
-      session = await this.sessions.touch(token);
+      session = await this.sessions.authenticate(token, req);
     } catch (err) {
       // A public route does not need Redis; every other route fails closed.
       if (isPublic && err instanceof SessionUnavailableError) return true;
@@ -53,9 +54,23 @@ export class SessionGuard implements CanActivate {
     return true;
   }
 
-  /** Where the token comes from. Default: the session cookie. */
+  /**
+   * A gateway message passes when SessionSockets.attach authenticated its client and the session still exists
+   * (its end disconnects the client, but a message may already be in flight).
+   */
+  private async canActivateSocket(context: ExecutionContext): Promise<boolean> {
+    const client = context.switchToWs().getClient<Record<symbol, unknown>>();
+    const session = client[REQUEST_SESSION] as ActiveSession | undefined;
+    if (!session) return false;
+    const fresh = await this.sessions.refresh(session).catch(() => null);
+    if (!fresh) return false;
+    client[REQUEST_SESSION] = fresh;
+    return true;
+  }
+
+  /** Where the token comes from. Default: the session cookie, then (with acceptBearerToken) `Authorization: Bearer`. */
   protected extractToken(req: AnyRequest): string | undefined {
-    return this.sessions.cookie.read(req);
+    return this.sessions.tokenFrom(req);
   }
 
   /** What to throw when there is no valid session. Default: 401. */

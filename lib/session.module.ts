@@ -12,6 +12,7 @@ import { resolveSessionOptions } from './session.options.resolver';
 import { SessionService } from './session.service';
 import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from './session.tokens';
 import { SessionStore } from './store/session.store';
+import { SessionSockets } from './ws/session-sockets';
 
 /**
  * Server-side sessions in Redis. `SessionModule.forRoot({ redis: 'redis://localhost:6379' })`, or
@@ -33,7 +34,8 @@ import { SessionStore } from './store/session.store';
     SessionSweeper,
     SessionService,
     SessionGuard,
+    SessionSockets,
   ],
-  exports: [SessionService, SessionGuard, SessionEvents, SessionSweeper, SessionHealthIndicator, SESSION_OPTIONS, SESSION_REDIS_CLIENT],
+  exports: [SessionService, SessionGuard, SessionSockets, SessionEvents, SessionSweeper, SessionHealthIndicator, SESSION_OPTIONS, SESSION_REDIS_CLIENT],
 })
 export class SessionModule extends ConfigurableSessionModule {}

@@ -91,6 +91,47 @@ export class SessionCacheOptions {
 }
 
 /**
+ * Timeouts of sessions created with `remember: true` (a persistent cookie). They are also the caps for such
+ * sessions' own per-session timeouts.
+ * @publicApi
+ */
+export class SessionRememberMeOptions {
+  /** Idle timeout of remembered sessions. @default 604800 (7 days) */
+  @IsOptional()
+  @IsInt(positiveInt)
+  @Min(1, positiveInt)
+  idleTimeoutSeconds?: number;
+
+  /** Absolute lifetime of remembered sessions; also the cookie's Max-Age. @default 2592000 (30 days) */
+  @IsOptional()
+  @IsInt(positiveInt)
+  @Min(1, positiveInt)
+  absoluteTimeoutSeconds?: number;
+}
+
+/**
+ * Binds a session to the client that created it (OWASP: binding for detection). Only hashes are stored. A request
+ * whose User-Agent or IP no longer matches ends the session (event reason `hijack-suspected`) and gets 401.
+ * @publicApi
+ */
+export class SessionBindingOptions {
+  /** Bind to the User-Agent header. @default false */
+  @IsOptional()
+  @IsBoolean(bool)
+  userAgent?: boolean;
+
+  /** Bind to the client IP. Mobile users change IPs often: expect sign-outs. @default false */
+  @IsOptional()
+  @IsBoolean(bool)
+  ip?: boolean;
+
+  /** Take the client IP from the leftmost X-Forwarded-For entry (only behind a proxy you trust). @default false */
+  @IsOptional()
+  @IsBoolean(bool)
+  trustProxy?: boolean;
+}
+
+/**
  * Session lifecycle events and stale-reference cleanup.
  * @publicApi
  */
@@ -195,6 +236,37 @@ export class SessionModuleOptions {
   @IsBoolean(bool)
   strictRedisChecks?: boolean;
 
+  /** Also accept `Authorization: Bearer <token>` (non-browser clients; the same guard and sessions). @default false */
+  @IsOptional()
+  @IsBoolean(bool)
+  acceptBearerToken?: boolean;
+
+  /** Most live sessions one user may have; 0 means no limit. @default 0 */
+  @IsOptional()
+  @IsInt({ message: (a) => `must be a non-negative integer${got(a)}` })
+  @Min(0, { message: (a) => `must be a non-negative integer${got(a)}` })
+  maxSessionsPerUser?: number;
+
+  /**
+   * At the limit, a new login ends the oldest session (`evict-oldest`, event reason `max-sessions`) or is refused
+   * with SessionLimitError (409). @default 'evict-oldest'
+   */
+  @IsOptional()
+  @IsIn(['evict-oldest', 'refuse'], { message: (a) => `must be one of evict-oldest, refuse${got(a)}` })
+  onSessionLimit?: 'evict-oldest' | 'refuse';
+
+  /** Timeouts of remembered sessions. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SessionRememberMeOptions)
+  rememberMe?: SessionRememberMeOptions;
+
+  /** Hijack detection by binding sessions to the client. Off by default. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SessionBindingOptions)
+  binding?: SessionBindingOptions;
+
   /** Name of this app instance in events (`instance`). @default `<hostname>:<pid>:<random>` */
   @IsOptional()
   @IsString({ message: (a) => `must be a string${got(a)}` })
@@ -216,6 +288,11 @@ export interface ResolvedSessionOptions {
   instanceId: string;
   checkRedisAtBoot: boolean;
   strictRedisChecks: boolean;
+  acceptBearerToken: boolean;
+  maxSessionsPerUser: number;
+  onSessionLimit: 'evict-oldest' | 'refuse';
+  rememberMe: Required<SessionRememberMeOptions>;
+  binding: Required<SessionBindingOptions>;
 }
 
 /** Every default in one place. */
@@ -230,4 +307,9 @@ export const DEFAULT_SESSION_OPTIONS = {
   cache: { enabled: false, maxEntries: 10000, maxStalenessMs: 30000 },
   checkRedisAtBoot: true,
   strictRedisChecks: false,
+  acceptBearerToken: false,
+  maxSessionsPerUser: 0,
+  onSessionLimit: 'evict-oldest',
+  rememberMe: { idleTimeoutSeconds: 604800, absoluteTimeoutSeconds: 2592000 },
+  binding: { userAgent: false, ip: false, trustProxy: false },
 } as const;

@@ -3,8 +3,9 @@ import type { Cluster, Redis } from 'ioredis';
 import { SessionCookie } from './cookies/session-cookie';
 import { isWellFormedToken, routingTagOf, tokenHash } from './crypto/session-token';
 import { SessionNotFoundError } from './errors';
-import { FIELD_NAME_INVALID } from './errors/messages';
-import type { AnyRequest } from './http/http-adapter';
+import { FIELD_NAME_INVALID, LIFETIME_INVALID } from './errors/messages';
+import { clientBinding } from './http/client-binding';
+import { AnyRequest, headerValue } from './http/http-adapter';
 import { REQUEST_SESSION } from './session.constants';
 import { storedOf, toActiveSession } from './session.internals';
 import type { ResolvedSessionOptions } from './session.options';
@@ -57,22 +58,74 @@ export class SessionService<TData extends object = Record<string, unknown>> {
         await this.store.destroy(old.userId, [old.hash], 'login');
       }
     }
-    const { token, session } = await this.issue(input);
-    this.cookie.write(res, token);
+    const { token, session } = await this.issue(input, req);
+    this.writeCookie(res, token, session);
     if (req) req[REQUEST_SESSION] = session;
     return session;
   }
 
-  /** Creates a session without touching any HTTP response; returns its token (for bearer clients and tests). */
-  async issue(input: CreateSessionInput<TData>): Promise<{ token: string; session: ActiveSession<TData> }> {
+  /**
+   * Creates a session without touching any HTTP response and returns its token: for bearer clients
+   * (`acceptBearerToken`), WebSocket tickets and tests. Pass the request when client binding is on.
+   * @throws SessionLimitError at maxSessionsPerUser with onSessionLimit 'refuse'
+   */
+  async issue(input: CreateSessionInput<TData>, req?: AnyRequest): Promise<{ token: string; session: ActiveSession<TData> }> {
     const userId = String(input.userId);
     const data = (input.data ?? {}) as Record<string, unknown>;
     Object.keys(data).forEach(assertFieldName);
-    const { token, session } = await this.store.create(userId, input.device ?? 'unknown', data, {
-      idleMs: this.options.idleTimeoutSeconds * 1000,
-      absoluteMs: this.options.absoluteTimeoutSeconds * 1000,
+    const { token, session } = await this.store.create(userId, input.device ?? 'unknown', data, this.lifetimeOf(input), {
+      binding: clientBinding(req, this.options.binding),
+      remembered: input.remember === true,
     });
     return { token, session: toActiveSession<TData>(session) };
+  }
+
+  /**
+   * What the guard calls: resolves the token (sliding its expiry) and, with `binding` on, checks the request
+   * still comes from the client the session was bound to; on a mismatch the session is ended
+   * (reason `hijack-suspected`) and null is returned.
+   * @internal
+   */
+  async authenticate(token: string, req: AnyRequest): Promise<ActiveSession<TData> | null> {
+    const session = await this.touch(token);
+    if (!session) return null;
+    const stored = storedOf(session);
+    if (stored.binding !== undefined && stored.binding !== clientBinding(req, this.options.binding)) {
+      this.cache.delete(stored.hash);
+      await this.store.destroy(stored.userId, [stored.hash], 'hijack-suspected');
+      return null;
+    }
+    return session;
+  }
+
+  /** Timeouts of a new session: the module's, or rememberMe's for remembered ones, never above those caps. */
+  private lifetimeOf(input: CreateSessionInput<TData>): { idleMs: number; absoluteMs: number } {
+    const capIdle = input.remember ? this.options.rememberMe.idleTimeoutSeconds : this.options.idleTimeoutSeconds;
+    const capAbsolute = input.remember ? this.options.rememberMe.absoluteTimeoutSeconds : this.options.absoluteTimeoutSeconds;
+    const pick = (name: string, value: number | undefined, cap: number) => {
+      if (value === undefined) return cap;
+      if (!Number.isInteger(value) || value <= 0) throw new TypeError(LIFETIME_INVALID(name, value));
+      return Math.min(value, cap);
+    };
+    const absolute = pick('absoluteTimeoutSeconds', input.absoluteTimeoutSeconds, capAbsolute);
+    const idle = Math.min(pick('idleTimeoutSeconds', input.idleTimeoutSeconds, capIdle), absolute);
+    return { idleMs: idle * 1000, absoluteMs: absolute * 1000 };
+  }
+
+  /** Remembered sessions get a persistent cookie lasting until their absolute deadline; others a browser-session one. */
+  private writeCookie(res: unknown, token: string, session: ActiveSession<TData>): void {
+    const maxAge = storedOf(session).remembered
+      ? Math.max(1, Math.floor((session.absoluteExpiresAt.getTime() - Date.now()) / 1000))
+      : undefined;
+    this.cookie.write(res, token, maxAge);
+  }
+
+  /** The token a request carries: the session cookie, else (with acceptBearerToken) an `Authorization: Bearer`. */
+  tokenFrom(req: AnyRequest): string | undefined {
+    const fromCookie = this.cookie.read(req);
+    if (fromCookie !== undefined || !this.options.acceptBearerToken) return fromCookie;
+    const auth = headerValue(req, 'authorization');
+    return auth && auth.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
   }
 
   /** Reads the session a token names without extending it. `null` for malformed, unknown or expired tokens. */
@@ -131,6 +184,16 @@ export class SessionService<TData extends object = Record<string, unknown>> {
       });
     }
     return session;
+  }
+
+  /**
+   * Re-resolves a session the app already holds (e.g. on a long-lived WebSocket), sliding its expiry.
+   * @returns null when it has ended
+   */
+  async refresh(session: ActiveSession<TData>): Promise<ActiveSession<TData> | null> {
+    const stored = storedOf(session);
+    const fresh = await this.store.touchByHash(stored.tag, stored.hash);
+    return fresh ? this.refreshed(fresh) : null;
   }
 
   /** Reads one data field fresh from Redis (the session object holds the value as of the request's start). */
@@ -218,9 +281,10 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     const moved = await this.store.regenerate(stored);
     if (!moved) throw new SessionNotFoundError();
     const next = toActiveSession<TData>({
-      ...stored, tag: routingTagOf(moved.token), hash: tokenHash(moved.token), lastSeenAt: moved.now, expiresAt: moved.expiresAt,
+      ...stored, tag: routingTagOf(moved.token), hash: tokenHash(moved.token), handle: undefined,
+      lastSeenAt: moved.now, expiresAt: moved.expiresAt,
     });
-    if (res) this.cookie.write(res, moved.token);
+    if (res) this.writeCookie(res, moved.token, next);
     if (req) req[REQUEST_SESSION] = next;
     return next;
   }

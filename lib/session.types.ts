@@ -35,7 +35,24 @@ export interface CreateSessionInput<TData extends object = Record<string, unknow
   device?: string;
   /** Initial data, one Redis hash field per key. */
   data?: Partial<TData>;
+  /**
+   * Remember this device: the session gets the `rememberMe` timeouts and a persistent cookie (Max-Age).
+   * Without it the cookie lasts until the browser closes. @default false
+   */
+  remember?: boolean;
+  /** A shorter (or, for remembered sessions, up to rememberMe's) idle timeout for this session. */
+  idleTimeoutSeconds?: number;
+  /** A shorter (or, for remembered sessions, up to rememberMe's) absolute lifetime for this session. */
+  absoluteTimeoutSeconds?: number;
 }
 
 /** Why a session was invalidated (event `reason`). @publicApi */
-export type InvalidationReason = 'logout' | 'logout-all' | 'logout-others' | 'revoked' | 'regenerated' | 'login';
+export type InvalidationReason =
+  | 'logout'
+  | 'logout-all'
+  | 'logout-others'
+  | 'revoked'
+  | 'regenerated'
+  | 'login'
+  | 'max-sessions'
+  | 'hijack-suspected';

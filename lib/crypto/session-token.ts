@@ -37,7 +37,11 @@ export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('base64url').slice(0, 22);
 }
 
-/** The public handle shown in device lists and used to revoke one device: neither the token nor its hash. */
+/**
+ * The public handle shown in device lists and used to revoke one device: neither the token nor its hash.
+ * SHA-1 (64 bits of it) because Lua scripts must derive it too (redis.sha1hex), e.g. when a login evicts the
+ * oldest session; it protects nothing, it only must not reveal the token hash.
+ */
 export function publicHandle(hash: string): string {
-  return createHash('sha256').update('handle:').update(hash).digest('base64url').slice(0, 16);
+  return createHash('sha1').update('h:').update(hash).digest('hex').slice(0, 16);
 }

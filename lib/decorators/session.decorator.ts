@@ -4,7 +4,8 @@ import { REQUEST_SESSION } from '../session.constants';
 import type { ActiveSession } from '../session.types';
 
 function sessionOf(ctx: ExecutionContext): ActiveSession | null {
-  const req = ctx.switchToHttp().getRequest<Record<symbol, unknown>>();
+  // In a WebSocket gateway the session lives on the client (SessionSockets.attach puts it there).
+  const req = (ctx.getType() === 'ws' ? ctx.switchToWs().getClient() : ctx.switchToHttp().getRequest()) as Record<symbol, unknown>;
   const session = req[REQUEST_SESSION];
   // undefined: the guard never ran on this route, a wiring mistake worth a loud error. null: public route, no session.
   if (session === undefined) throw new Error(NO_ACTIVE_SESSION);

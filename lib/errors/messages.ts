@@ -12,6 +12,10 @@ export const FIELD_NAME_INVALID = (name: string) =>
   `Session data field name ${JSON.stringify(name)} is invalid: use 1-64 characters, no control characters`;
 export const VALUE_NOT_JSON = (name: string) =>
   `Session data field ${JSON.stringify(name)} must be JSON-serialisable (got undefined, a function or a cycle)`;
+export const SESSION_LIMIT = (limit: number) =>
+  `This account already has ${limit} active sessions (maxSessionsPerUser); sign out elsewhere first`;
+export const LIFETIME_INVALID = (name: string, value: unknown) =>
+  `${name} must be a positive integer number of seconds, got ${JSON.stringify(value)}`;
 export const NO_ACTIVE_SESSION =
   'No session on this request: put SessionGuard on the route (or the controller) before reading @Session()';
 export const REDIS_REPLY_UNEXPECTED = (what: string) => `Unexpected reply from Redis for ${what}`;

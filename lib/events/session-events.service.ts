@@ -92,12 +92,12 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
       // Keyspace notifications are node-local: follow the masters as failovers and resharding change them.
       // The events channel is cluster-wide (PUBLISH reaches every node), so it is subscribed once, on a Cluster
       // subscriber; subscribing it on every master would deliver each event once per master.
-      this.subscribe('channel', this.connections.openSubscriber('session:events'), [this.channel]);
+      await this.subscribe('channel', this.connections.openSubscriber('session:events'), [this.channel]);
       command.on('refresh', () => void this.syncClusterSubscribers());
       await this.syncClusterSubscribers();
     } else {
       const db = dbOf(command);
-      this.subscribe('standalone', this.connections.openSubscriber('session:events'), [this.channel, ...keyevents(db)]);
+      await this.subscribe('standalone', this.connections.openSubscriber('session:events'), [this.channel, ...keyevents(db)]);
     }
     try {
       this.notifications = await checkKeyspaceNotifications(
@@ -113,13 +113,22 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
     this.subject.complete();
   }
 
-  private subscribe(name: string, sub: Redis | Cluster, channels: string[]): void {
+  private subscribe(name: string, sub: Redis | Cluster, channels: string[]): Promise<void> {
     this.subscribers.set(name, sub);
     sub.on('ready', () => this.onSubscriberUp());
     sub.on('close', () => this.onSubscriberDown());
     sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     // Queued until connected (subscriber connections keep an offline queue) and re-sent on every reconnect.
-    sub.subscribe(...channels).catch((err) => this.logger.warn(`SUBSCRIBE failed: ${(err as Error).message}`));
+    const subscribed = sub.subscribe(...channels).then(
+      () => undefined,
+      (err) => this.logger.warn(`SUBSCRIBE failed: ${(err as Error).message}`),
+    );
+    // Boot waits for the subscription (so events right after boot are not missed), but never hangs on a dead Redis.
+    let timer: NodeJS.Timeout | undefined;
+    const bounded = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(this.options.redisCommandTimeoutMs, 2000));
+    });
+    return Promise.race([subscribed, bounded]).finally(() => clearTimeout(timer));
   }
 
   private async syncClusterSubscribers(): Promise<void> {
@@ -131,11 +140,13 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
         void this.connections.close(sub);
       }
     }
+    const pending: Promise<void>[] = [];
     for (const address of masters) {
       if (this.subscribers.has(address) || this.destroyed) continue;
       const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
-      this.subscribe(address, this.connections.openNodeSubscriber(host, port, `session:events:${address}`), keyevents(0));
+      pending.push(this.subscribe(address, this.connections.openNodeSubscriber(host, port, `session:events:${address}`), keyevents(0)));
     }
+    await Promise.all(pending);
   }
 
   private onSubscriberUp(): void {

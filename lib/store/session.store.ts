@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
-import { SessionDataTooLargeError, SessionUnavailableError } from '../errors';
+import { SessionDataTooLargeError, SessionLimitError, SessionUnavailableError } from '../errors';
 import { newToken, publicHandle, routingTagFor, routingTagOf, tokenHash } from '../crypto/session-token';
 import type { ResolvedSessionOptions } from '../session.options';
 import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from '../session.tokens';
@@ -43,8 +43,11 @@ export class SessionStore {
   /** Creates a session and returns its token (the only time the raw token exists server-side). */
   async create(
     userId: string, device: string, data: Record<string, unknown>, lifetime: { idleMs: number; absoluteMs: number },
+    extra: { binding?: string; remembered?: boolean } = {},
   ): Promise<{ token: string; session: StoredSession }> {
     const pairs: string[] = [];
+    if (extra.binding) pairs.push('b', extra.binding);
+    if (extra.remembered) pairs.push('r', '1');
     let bytes = 0;
     for (const [name, value] of Object.entries(data)) {
       const field = DATA_FIELD_PREFIX + name;
@@ -57,27 +60,36 @@ export class SessionStore {
     const tag = routingTagOf(token);
     const hash = tokenHash(token);
     const keys = sessionKeys(this.prefix, tag, hash);
-    const [now, expiresAt, absoluteExpiresAt] = await this.run(() =>
+    const reply = await this.run(() =>
       this.redis.sessionCreate(
         keys.session, keys.shadow, userIndexKey(this.prefix, tag, userId),
         hash, userId, device, lifetime.idleMs, lifetime.absoluteMs, this.graceMs, this.channel,
-        publicHandle(hash), this.options.instanceId, bytes, ...pairs,
+        publicHandle(hash), this.options.instanceId, bytes,
+        this.options.maxSessionsPerUser, this.options.onSessionLimit === 'refuse' ? 'refuse' : 'evict',
+        sessionKeys(this.prefix, tag, '').session, sessionKeys(this.prefix, tag, '').shadow,
+        ...pairs,
       ),
       'create',
     );
+    if (reply[0] === -1) throw new SessionLimitError(this.options.maxSessionsPerUser);
+    const [now, expiresAt, absoluteExpiresAt] = reply;
     this.metrics.sessionCreated();
     return {
       token,
       session: {
         tag, hash, userId, device, createdAt: now, lastSeenAt: now, expiresAt, absoluteExpiresAt,
-        idleMs: lifetime.idleMs, data: { ...data },
+        idleMs: lifetime.idleMs, data: { ...data }, binding: extra.binding, remembered: extra.remembered,
       },
     };
   }
 
   /** Reads the session a token names and, with `slide`, pushes its idle expiry forward in the same round trip. */
   async touch(token: string, slide: boolean, hash = tokenHash(token)): Promise<StoredSession | null> {
-    const tag = routingTagOf(token);
+    return this.touchByHash(routingTagOf(token), hash, slide);
+  }
+
+  /** touch() for a session already resolved once (its tag and hash known). */
+  async touchByHash(tag: string, hash: string, slide = true): Promise<StoredSession | null> {
     const keys = sessionKeys(this.prefix, tag, hash);
     const reply = await this.run(
       () => this.redis.sessionTouch(keys.session, keys.shadow, slide ? '1' : '0', this.graceMs), 'touch',
@@ -216,7 +228,9 @@ export class SessionStore {
       this.metrics.redisDuration(operation, performance.now() - started);
       return result;
     } catch (err) {
-      if (err instanceof SessionDataTooLargeError || err instanceof SessionUnavailableError) throw err;
+      if (err instanceof SessionDataTooLargeError || err instanceof SessionUnavailableError || err instanceof SessionLimitError) {
+        throw err;
+      }
       const now = Date.now();
       if (now - this.lastFailureLog > 5000) {
         this.lastFailureLog = now;

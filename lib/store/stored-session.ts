@@ -16,6 +16,10 @@ export interface StoredSession {
   idleMs: number;
   /** Decoded data fields. */
   data: Record<string, unknown>;
+  /** Hash of the client binding (User-Agent / IP), when binding is on. */
+  binding?: string;
+  /** Created with remember-me: the cookie is persistent. */
+  remembered?: boolean;
   /** Public handle, computed on first use (it costs a hash). */
   handle?: string;
 }
@@ -44,6 +48,8 @@ export function decodeSessionFields(
       case 'l': s.lastSeenAt = Number(v); break;
       case 'a': s.absoluteExpiresAt = Number(v); break;
       case 'i': s.idleMs = Number(v); break;
+      case 'b': s.binding = v; break;
+      case 'r': s.remembered = true; break;
       default:
         if (f.charCodeAt(0) === 46 /* '.' */) s.data[f.slice(1)] = decodeValue(v);
     }

@@ -1,0 +1,160 @@
+import { Controller, Get, INestApplication, Module, UseGuards } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { filter, firstValueFrom, timeout } from 'rxjs';
+import {
+  ActiveSession,
+  Session,
+  SessionEvents,
+  SessionGuard,
+  SessionLimitError,
+  SessionModule,
+  SessionModuleOptions,
+  SessionService,
+} from 'nestjs-redis-session';
+import { startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';
+
+@Controller()
+@UseGuards(SessionGuard)
+class WhoAmIController {
+  @Get('whoami')
+  whoami(@Session() s: ActiveSession) {
+    return { userId: s.userId };
+  }
+}
+
+/** A minimal app of its own, with whatever library options a control needs. */
+async function controlsApp(redisUrl: string, options: Partial<SessionModuleOptions>): Promise<{ app: INestApplication; url: string }> {
+  @Module({
+    imports: [SessionModule.forRoot({ redis: redisUrl, keyPrefix: uniquePrefix('ctl'), checkRedisAtBoot: false, ...options })],
+    controllers: [WhoAmIController],
+  })
+  class ControlsModule {}
+  const app = await NestFactory.create(ControlsModule, new ExpressAdapter(), { logger: false, abortOnError: false });
+  await app.listen(0, '127.0.0.1');
+  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+}
+
+const get = (url: string, headers: Record<string, string>) => fetch(`${url}/whoami`, { headers });
+
+describe('session controls', () => {
+  let redis: TestRedis;
+  const apps: INestApplication[] = [];
+  const start = async (o: Partial<SessionModuleOptions>) => {
+    const r = await controlsApp(redis.url, o);
+    apps.push(r.app);
+    return { ...r, service: r.app.get(SessionService), events: r.app.get(SessionEvents) };
+  };
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await redis?.close();
+  });
+
+  describe('maxSessionsPerUser', () => {
+    it('evicts the oldest session at the limit and reports it as max-sessions', async () => {
+      const { service, events } = await start({ maxSessionsPerUser: 2 });
+      const first = await service.issue({ userId: 'm1', device: 'one' });
+      await service.issue({ userId: 'm1', device: 'two' });
+      const evicted = firstValueFrom(events.events$.pipe(filter((e) => e.type === 'invalidated'), timeout(3000)));
+      await service.issue({ userId: 'm1', device: 'three' });
+      expect(await evicted).toMatchObject({ type: 'invalidated', reason: 'max-sessions', id: first.session.id, userId: 'm1' });
+      expect(await service.getByToken(first.token)).toBeNull();
+      expect((await service.list('m1')).map((s) => s.device)).toEqual(['two', 'three']);
+    });
+
+    it('refuses a login at the limit when onSessionLimit is refuse, and keeps the existing sessions', async () => {
+      const { service } = await start({ maxSessionsPerUser: 1, onSessionLimit: 'refuse' });
+      const kept = await service.issue({ userId: 'm2' });
+      await expect(service.issue({ userId: 'm2' })).rejects.toBeInstanceOf(SessionLimitError);
+      expect(await service.getByToken(kept.token)).not.toBeNull();
+      expect(await service.list('m2')).toHaveLength(1);
+    });
+
+    it('does not count sessions that already expired', async () => {
+      const { service } = await start({ maxSessionsPerUser: 1, onSessionLimit: 'refuse' });
+      const gone = await service.issue({ userId: 'm3' });
+      await service.destroy(gone.session);
+      await expect(service.issue({ userId: 'm3' })).resolves.toBeDefined();
+    });
+  });
+
+  describe('binding', () => {
+    it('ends a session used from another User-Agent (hijack-suspected) and answers 401; only a hash is stored', async () => {
+      const { url, service, events } = await start({ binding: { userAgent: true } });
+      const req = { headers: { 'user-agent': 'Firefox/140' } };
+      const { token, session } = await service.issue({ userId: 'b1' }, req);
+      expect((await get(url, { cookie: `sid=${token}`, 'user-agent': 'Firefox/140' })).status).toBe(200);
+      const ended = firstValueFrom(events.events$.pipe(filter((e) => e.type === 'invalidated' && e.id === session.id), timeout(3000)));
+      expect((await get(url, { cookie: `sid=${token}`, 'user-agent': 'curl/8' })).status).toBe(401);
+      expect(await ended).toMatchObject({ reason: 'hijack-suspected' });
+      // Even the right client cannot use it now: the session was ended, not just refused once.
+      expect((await get(url, { cookie: `sid=${token}`, 'user-agent': 'Firefox/140' })).status).toBe(401);
+    });
+
+    it('stores the binding as a hash, never the User-Agent itself', async () => {
+      const prefix = uniquePrefix('bind');
+      const r = await controlsApp(redis.url, { keyPrefix: prefix, binding: { userAgent: true, ip: true } });
+      apps.push(r.app);
+      await r.app.get(SessionService).issue({ userId: 'b2' }, { headers: { 'user-agent': 'UniqueAgent/42' } });
+      const [, keys] = await redis.client.scan('0', 'MATCH', `${prefix}s:*`, 'COUNT', 100000);
+      const fields = await redis.client.hgetall(keys[0]);
+      expect(fields.b).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      expect(JSON.stringify(fields)).not.toContain('UniqueAgent');
+    });
+  });
+
+  describe('remember-me', () => {
+    it('gives remembered sessions the rememberMe timeouts and a persistent cookie; others a browser-session cookie', async () => {
+      const { service } = await start({
+        idleTimeoutSeconds: 60, absoluteTimeoutSeconds: 600, rememberMe: { idleTimeoutSeconds: 3600, absoluteTimeoutSeconds: 7200 },
+      });
+      const headers: string[] = [];
+      const res = { append: (name: string, v: string) => name === 'Set-Cookie' && headers.push(v), getHeader: () => undefined, setHeader: () => undefined };
+      const remembered = await service.create(undefined, res, { userId: 'r1', remember: true });
+      const plain = await service.create(undefined, res, { userId: 'r1' });
+      expect(headers[0]).toMatch(/Max-Age=(71\d\d|7200);/);
+      expect(headers[1]).not.toMatch(/Max-Age/);
+      const lifetime = (s: ActiveSession) => s.absoluteExpiresAt.getTime() - s.createdAt.getTime();
+      expect(lifetime(remembered)).toBe(7200_000);
+      expect(remembered.expiresAt.getTime() - remembered.createdAt.getTime()).toBe(3600_000);
+      expect(lifetime(plain)).toBe(600_000);
+    });
+
+    it('caps a per-session timeout at the module maximum', async () => {
+      const { service } = await start({ idleTimeoutSeconds: 60, absoluteTimeoutSeconds: 600 });
+      const { session } = await service.issue({ userId: 'r2', idleTimeoutSeconds: 10, absoluteTimeoutSeconds: 99999 });
+      expect(session.absoluteExpiresAt.getTime() - session.createdAt.getTime()).toBe(600_000);
+      expect(session.expiresAt.getTime() - session.createdAt.getTime()).toBe(10_000);
+      await expect(service.issue({ userId: 'r2', idleTimeoutSeconds: -1 })).rejects.toThrow(/idleTimeoutSeconds must be a positive integer/);
+    });
+  });
+
+  describe('bearer tokens', () => {
+    it('accepts Authorization: Bearer only when acceptBearerToken is on', async () => {
+      const on = await start({ acceptBearerToken: true });
+      const { token } = await on.service.issue({ userId: 'api-client' });
+      expect((await get(on.url, { authorization: `Bearer ${token}` })).status).toBe(200);
+      expect((await get(on.url, { authorization: 'Bearer not-a-token' })).status).toBe(401);
+
+      const off = await start({});
+      const other = await off.service.issue({ userId: 'api-client' });
+      expect((await get(off.url, { authorization: `Bearer ${other.token}` })).status).toBe(401);
+      expect((await get(off.url, { cookie: `sid=${other.token}` })).status).toBe(200);
+    });
+  });
+
+  describe('regenerate', () => {
+    it('moves the session to a new token on privilege change: old token dead, data kept', async () => {
+      const { service } = await start({});
+      const { token, session } = await service.issue({ userId: 'g1', data: { role: 'user' } });
+      const next = await service.regenerate(session);
+      expect(await service.getByToken(token)).toBeNull();
+      expect(next.data).toEqual({ role: 'user' });
+      expect(next.id).not.toBe(session.id);
+    });
+  });
+});
