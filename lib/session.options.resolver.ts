@@ -82,6 +82,7 @@ export function resolveSessionOptions(raw: SessionModuleOptions): ResolvedSessio
     absoluteTimeoutSeconds: absolute,
     cookie: cookie as ResolvedSessionOptions['cookie'],
     maxDataBytes: raw.maxDataBytes ?? d.maxDataBytes,
+    compressValuesOverBytes: raw.compressValuesOverBytes ?? d.compressValuesOverBytes,
     redisCommandTimeoutMs: raw.redisCommandTimeoutMs ?? d.redisCommandTimeoutMs,
     events: { ...d.events, ...stripUndefined(raw.events ?? {}) },
     cache: { ...d.cache, ...cacheRaw, refreshIntervalMs: refreshMs },

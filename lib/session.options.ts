@@ -205,6 +205,15 @@ export class SessionModuleOptions {
   @Max(16 * 1024 * 1024, { message: (a) => `must be at most 16777216${got(a)}` })
   maxDataBytes?: number;
 
+  /**
+   * Compress data values of at least this many bytes of JSON (brotli, marked so reads know); 0 turns it off.
+   * For large carts or preferences; `maxDataBytes` counts the stored (compressed) size. @default 0
+   */
+  @IsOptional()
+  @IsInt({ message: (a) => `must be a non-negative integer${got(a)}` })
+  @Min(0, { message: (a) => `must be a non-negative integer${got(a)}` })
+  compressValuesOverBytes?: number;
+
   /** Each Redis command fails after this many ms (the request then gets 503). @default 1000 */
   @IsOptional()
   @IsInt(positiveInt)
@@ -282,6 +291,7 @@ export interface ResolvedSessionOptions {
   absoluteTimeoutSeconds: number;
   cookie: Required<Omit<SessionCookieOptions, 'domain'>> & { domain?: string; httpOnly: true };
   maxDataBytes: number;
+  compressValuesOverBytes: number;
   redisCommandTimeoutMs: number;
   events: Required<SessionEventsOptions>;
   cache: Required<Omit<SessionCacheOptions, 'refreshIntervalSeconds'>> & { refreshIntervalMs: number };
@@ -302,6 +312,7 @@ export const DEFAULT_SESSION_OPTIONS = {
   absoluteTimeoutSeconds: 86400,
   cookie: { name: 'sid', secure: false, sameSite: 'lax', path: '/' },
   maxDataBytes: 16384,
+  compressValuesOverBytes: 0,
   redisCommandTimeoutMs: 1000,
   events: { enabled: true, configureKeyspaceNotifications: false, sweepIntervalSeconds: 300, sweepBatchSize: 500 },
   cache: { enabled: false, maxEntries: 10000, maxStalenessMs: 30000 },

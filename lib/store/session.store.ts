@@ -8,8 +8,8 @@ import type { InvalidationReason } from '../session.types';
 import { eventsChannel, sessionKeys, userIndexKey } from './session.keys';
 import { SessionMetrics } from '../metrics/session-metrics';
 import { defineSessionScripts } from './session.scripts';
-import { VALUE_NOT_JSON } from '../errors/messages';
-import { DATA_FIELD_PREFIX, decodeSessionFields, decodeValue, StoredSession } from './stored-session';
+import { DATA_FIELD_PREFIX, decodeSessionFields, StoredSession } from './stored-session';
+import { decodeValue, ValueCodec } from './value-codec';
 
 /** How long a shadow key outlives its session: time enough for every instance to read the user id on expiry. */
 const SHADOW_GRACE_MS = 60_000;
@@ -28,6 +28,7 @@ export class SessionStore {
   private readonly channel: string;
   private readonly graceMs: number;
   private lastFailureLog = 0;
+  private readonly codec: ValueCodec;
 
   constructor(
     @Inject(SESSION_REDIS_CLIENT) private readonly redis: Redis | Cluster,
@@ -36,6 +37,7 @@ export class SessionStore {
   ) {
     defineSessionScripts(redis);
     this.prefix = options.keyPrefix;
+    this.codec = new ValueCodec(options.compressValuesOverBytes);
     this.channel = options.events.enabled ? eventsChannel(options.keyPrefix) : '';
     this.graceMs = options.events.enabled ? SHADOW_GRACE_MS : 0;
   }
@@ -51,7 +53,7 @@ export class SessionStore {
     let bytes = 0;
     for (const [name, value] of Object.entries(data)) {
       const field = DATA_FIELD_PREFIX + name;
-      const json = encodeValue(name, value);
+      const json = this.codec.encode(name, value);
       pairs.push(field, json);
       bytes += Buffer.byteLength(field) + Buffer.byteLength(json);
     }
@@ -108,7 +110,7 @@ export class SessionStore {
    */
   async setField(tag: string, hash: string, name: string, value: unknown): Promise<boolean> {
     const remove = value === undefined;
-    const json = remove ? '' : encodeValue(name, value);
+    const json = remove ? '' : this.codec.encode(name, value);
     const field = DATA_FIELD_PREFIX + name;
     // Refuse an obviously oversized value before it crosses the wire.
     const own = Buffer.byteLength(field) + Buffer.byteLength(json);
@@ -239,10 +241,4 @@ export class SessionStore {
       throw new SessionUnavailableError(err);
     }
   }
-}
-
-function encodeValue(name: string, value: unknown): string {
-  const json = JSON.stringify(value);
-  if (json === undefined) throw new TypeError(VALUE_NOT_JSON(name));
-  return json;
 }

@@ -1,4 +1,5 @@
 import { publicHandle } from '../crypto/session-token';
+import { decodeValue } from './value-codec';
 
 /**
  * A session as the store reads it from Redis, before it is shaped for the app.
@@ -55,13 +56,4 @@ export function decodeSessionFields(
     }
   }
   return s;
-}
-
-export function decodeValue(v: string): unknown {
-  try {
-    return JSON.parse(v);
-  } catch {
-    // Written by another tool: hand it over as the raw string rather than failing the whole request.
-    return v;
-  }
 }

@@ -157,4 +157,23 @@ describe('session controls', () => {
       expect(next.id).not.toBe(session.id);
     });
   });
+
+  describe('compression', () => {
+    it('stores large values brotli-compressed, marked, and reads them back unchanged', async () => {
+      const prefix = uniquePrefix('zip');
+      const r = await controlsApp(redis.url, { keyPrefix: prefix, compressValuesOverBytes: 1024, maxDataBytes: 65536 });
+      apps.push(r.app);
+      const service = r.app.get(SessionService);
+      const cart = Array.from({ length: 300 }, (_, i) => `sku-${i % 40}-blue-large`);
+      const { token, session } = await service.issue({ userId: 'z1', data: { small: 'x' } });
+      await service.set(session, 'cart', cart);
+      const [, keys] = await redis.client.scan('0', 'MATCH', `${prefix}s:*`, 'COUNT', 100000);
+      const raw = await redis.client.hget(keys[0], '.cart');
+      expect(raw!.startsWith('~br:')).toBe(true);
+      expect(raw!.length).toBeLessThan(JSON.stringify(cart).length / 3);
+      expect(await redis.client.hget(keys[0], '.small')).toBe('"x"');
+      expect((await service.getByToken(token))!.data).toEqual({ small: 'x', cart });
+      expect(await service.get(session, 'cart')).toEqual(cart);
+    });
+  });
 });

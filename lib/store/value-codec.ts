@@ -1,0 +1,37 @@
+import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
+import { VALUE_NOT_JSON } from '../errors/messages';
+
+/** Marks a compressed value. JSON never starts with '~', so plain values need no marker at all. */
+const COMPRESSED = '~br:';
+
+/**
+ * Turns data values into what a session hash field holds: JSON, or for values of at least `thresholdBytes`
+ * (seed 003: users with large carts or preferences) brotli-compressed JSON in base64 behind a marker, so reads know.
+ * Off (threshold 0) by default: compression costs CPU on every write and on every read of that field.
+ * @internal
+ */
+export class ValueCodec {
+  constructor(private readonly thresholdBytes: number) {}
+
+  encode(name: string, value: unknown): string {
+    const json = JSON.stringify(value);
+    if (json === undefined) throw new TypeError(VALUE_NOT_JSON(name));
+    if (this.thresholdBytes <= 0 || json.length < this.thresholdBytes) return json;
+    const packed = brotliCompressSync(json, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 4, [constants.BROTLI_PARAM_SIZE_HINT]: json.length },
+    }).toString('base64');
+    // Incompressible data stays plain: the marker and base64 would only make it bigger.
+    return packed.length + COMPRESSED.length < json.length ? COMPRESSED + packed : json;
+  }
+}
+
+/** Reads a field written by ValueCodec (compressed or not) or by another tool (raw text). */
+export function decodeValue(v: string): unknown {
+  try {
+    if (v.startsWith(COMPRESSED)) return JSON.parse(brotliDecompressSync(Buffer.from(v.slice(COMPRESSED.length), 'base64')).toString());
+    return JSON.parse(v);
+  } catch {
+    // Not ours: hand it over as the raw string rather than failing the whole request.
+    return v;
+  }
+}
