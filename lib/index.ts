@@ -10,6 +10,7 @@ export {
   SessionEventsOptions,
   SessionRememberMeOptions,
   SessionBindingOptions,
+  SessionRotationOptions,
   DEFAULT_SESSION_OPTIONS,
 } from './session.options';
 export type { SessionRedisConnection, ResolvedSessionOptions } from './session.options';

@@ -41,7 +41,7 @@ export class SessionGuard implements CanActivate {
     if (!token || !isWellFormedToken(token)) return this.reject(isPublic);
     let session: ActiveSession | null;
     try {
-      session = await this.sessions.authenticate(token, req);
+      session = await this.sessions.authenticate(token, req, http.getResponse());
     } catch (err) {
       // A public route does not need Redis; every other route fails closed.
       if (isPublic && err instanceof SessionUnavailableError) return true;

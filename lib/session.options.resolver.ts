@@ -91,6 +91,7 @@ export function resolveSessionOptions(raw: SessionModuleOptions): ResolvedSessio
     onSessionLimit: raw.onSessionLimit ?? d.onSessionLimit,
     rememberMe: { ...d.rememberMe, ...stripUndefined(raw.rememberMe ?? {}) },
     binding: { ...d.binding, ...stripUndefined(raw.binding ?? {}) },
+    rotation: { ...d.rotation, ...stripUndefined(raw.rotation ?? {}) },
     checkRedisAtBoot: raw.checkRedisAtBoot ?? d.checkRedisAtBoot,
     strictRedisChecks: raw.strictRedisChecks ?? d.strictRedisChecks,
     instanceId: raw.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,

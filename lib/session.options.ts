@@ -132,6 +132,25 @@ export class SessionBindingOptions {
 }
 
 /**
+ * Periodic token rotation: a session in use gets a new token every `everySeconds` (the old one keeps working for
+ * `graceSeconds`, for requests already in flight). Limits how long a stolen token stays useful.
+ * @publicApi
+ */
+export class SessionRotationOptions {
+  /** Rotate the token of a session in use this often; 0 turns rotation off. @default 0 */
+  @IsOptional()
+  @IsInt({ message: (a) => `must be a non-negative integer${got(a)}` })
+  @Min(0, { message: (a) => `must be a non-negative integer${got(a)}` })
+  everySeconds?: number;
+
+  /** How long the previous token still works after a rotation. @default 30 */
+  @IsOptional()
+  @IsInt({ message: (a) => `must be a non-negative integer${got(a)}` })
+  @Min(0, { message: (a) => `must be a non-negative integer${got(a)}` })
+  graceSeconds?: number;
+}
+
+/**
  * Session lifecycle events and stale-reference cleanup.
  * @publicApi
  */
@@ -270,6 +289,12 @@ export class SessionModuleOptions {
   @Type(() => SessionRememberMeOptions)
   rememberMe?: SessionRememberMeOptions;
 
+  /** Rotate tokens of sessions in use every N seconds. Off by default. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SessionRotationOptions)
+  rotation?: SessionRotationOptions;
+
   /** Hijack detection by binding sessions to the client. Off by default. */
   @IsOptional()
   @ValidateNested()
@@ -303,6 +328,7 @@ export interface ResolvedSessionOptions {
   onSessionLimit: 'evict-oldest' | 'refuse';
   rememberMe: Required<SessionRememberMeOptions>;
   binding: Required<SessionBindingOptions>;
+  rotation: Required<SessionRotationOptions>;
 }
 
 /** Every default in one place. */
@@ -323,4 +349,5 @@ export const DEFAULT_SESSION_OPTIONS = {
   onSessionLimit: 'evict-oldest',
   rememberMe: { idleTimeoutSeconds: 604800, absoluteTimeoutSeconds: 2592000 },
   binding: { userAgent: false, ip: false, trustProxy: false },
+  rotation: { everySeconds: 0, graceSeconds: 30 },
 } as const;

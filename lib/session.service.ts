@@ -86,7 +86,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
    * (reason `hijack-suspected`) and null is returned.
    * @internal
    */
-  async authenticate(token: string, req: AnyRequest): Promise<ActiveSession<TData> | null> {
+  async authenticate(token: string, req: AnyRequest, res?: unknown): Promise<ActiveSession<TData> | null> {
     const session = await this.touch(token);
     if (!session) return null;
     const stored = storedOf(session);
@@ -95,7 +95,30 @@ export class SessionService<TData extends object = Record<string, unknown>> {
       await this.store.destroy(stored.userId, [stored.hash], 'hijack-suspected');
       return null;
     }
+    const every = this.options.rotation.everySeconds * 1000;
+    if (res && every > 0 && Date.now() - (stored.rotatedAt ?? stored.createdAt) >= every) {
+      return (await this.rotate(session, res)) ?? session;
+    }
     return session;
+  }
+
+  /** Token rotation: a new token on the response, the old one still valid for the grace period. */
+  private async rotate(session: ActiveSession<TData>, res: unknown): Promise<ActiveSession<TData> | null> {
+    const stored = storedOf(session);
+    this.cache.delete(stored.hash);
+    const moved = await this.store.regenerate(stored, this.options.rotation.graceSeconds * 1000, 'rotated');
+    // Null: a concurrent request rotated it first; its response carries the new cookie.
+    if (!moved) return null;
+    const next = this.movedTo(stored, moved);
+    this.writeCookie(res, moved.token, next);
+    return next;
+  }
+
+  private movedTo(stored: StoredSession, moved: { token: string; now: number; expiresAt: number }): ActiveSession<TData> {
+    return toActiveSession<TData>({
+      ...stored, tag: routingTagOf(moved.token), hash: tokenHash(moved.token), handle: undefined,
+      lastSeenAt: moved.now, expiresAt: moved.expiresAt, rotatedAt: moved.now,
+    });
   }
 
   /** Timeouts of a new session: the module's, or rememberMe's for remembered ones, never above those caps. */
@@ -280,10 +303,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     this.cache.delete(stored.hash);
     const moved = await this.store.regenerate(stored);
     if (!moved) throw new SessionNotFoundError();
-    const next = toActiveSession<TData>({
-      ...stored, tag: routingTagOf(moved.token), hash: tokenHash(moved.token), handle: undefined,
-      lastSeenAt: moved.now, expiresAt: moved.expiresAt,
-    });
+    const next = this.movedTo(stored, moved);
     if (res) this.writeCookie(res, moved.token, next);
     if (req) req[REQUEST_SESSION] = next;
     return next;

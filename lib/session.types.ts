@@ -53,6 +53,7 @@ export type InvalidationReason =
   | 'logout-others'
   | 'revoked'
   | 'regenerated'
+  | 'rotated'
   | 'login'
   | 'max-sessions'
   | 'hijack-suspected';

@@ -191,6 +191,8 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
     } catch {
       /* Redis unreachable: emit what we know */
     }
+    // 'moved': a rotation's forwarding stub expired; the session itself lives on under its new token.
+    if (shadow === 'moved') return;
     const sep = shadow?.indexOf('|') ?? -1;
     const absolute = shadow && sep > 0 ? Number(shadow.slice(0, sep)) : NaN;
     const userId = shadow && sep > 0 ? shadow.slice(sep + 1) : null;

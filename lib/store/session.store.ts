@@ -98,6 +98,8 @@ export class SessionStore {
     );
     if (!reply) return null;
     const [now, expiresAt, flat] = reply;
+    // A token rotated moments ago: follow the stub to the session's new key (one hop; stubs never chain).
+    if (flat[0] === 'f') return flat[1] === hash ? null : this.touchByHash(tag, flat[1], slide);
     const session = decodeSessionFields(tag, hash, flat, now, expiresAt);
     if (slide) session.lastSeenAt = now;
     return session;
@@ -195,8 +197,14 @@ export class SessionStore {
     return live.sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  /** Moves a session to a new token; the old token stops working at once. @returns null when the session is gone. */
-  async regenerate(session: StoredSession): Promise<{ token: string; expiresAt: number; now: number } | null> {
+  /**
+   * Moves a session to a new token. With `forwardMs` 0 the old token stops working at once; otherwise it keeps
+   * working for that long (token rotation's grace for requests in flight).
+   * @returns null when the session is gone or was already moved
+   */
+  async regenerate(
+    session: StoredSession, forwardMs = 0, reason: InvalidationReason = 'regenerated',
+  ): Promise<{ token: string; expiresAt: number; now: number } | null> {
     const token = newToken(session.userId);
     const hash = tokenHash(token);
     const oldKeys = sessionKeys(this.prefix, session.tag, session.hash);
@@ -206,7 +214,7 @@ export class SessionStore {
         oldKeys.session, oldKeys.shadow, newKeys.session, newKeys.shadow,
         userIndexKey(this.prefix, session.tag, session.userId),
         session.hash, hash, this.graceMs, this.channel, publicHandle(session.hash), publicHandle(hash),
-        this.options.instanceId,
+        this.options.instanceId, forwardMs, reason,
       ),
     );
     return reply ? { token, now: reply[0], expiresAt: reply[1] } : null;

@@ -19,6 +19,8 @@ export interface StoredSession {
   data: Record<string, unknown>;
   /** Hash of the client binding (User-Agent / IP), when binding is on. */
   binding?: string;
+  /** When the token was last rotated or regenerated (ms); createdAt when never. */
+  rotatedAt?: number;
   /** Created with remember-me: the cookie is persistent. */
   remembered?: boolean;
   /** Public handle, computed on first use (it costs a hash). */
@@ -51,6 +53,7 @@ export function decodeSessionFields(
       case 'i': s.idleMs = Number(v); break;
       case 'b': s.binding = v; break;
       case 'r': s.remembered = true; break;
+      case 't': s.rotatedAt = Number(v); break;
       default:
         if (f.charCodeAt(0) === 46 /* '.' */) s.data[f.slice(1)] = decodeValue(v);
     }

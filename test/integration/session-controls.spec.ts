@@ -176,4 +176,31 @@ describe('session controls', () => {
       expect(await service.get(session, 'cart')).toEqual(cart);
     });
   });
+
+  describe('token rotation', () => {
+    it('rotates the token of a session in use, keeps the old one working for the grace period, then kills it', async () => {
+      const { url, service } = await start({ rotation: { everySeconds: 1, graceSeconds: 1 } });
+      const { token, session } = await service.issue({ userId: 'rot', data: { k: 1 } });
+      // Rotation is due once a second has passed: poll (bounded) until a response carries a new cookie.
+      let fresh: string | undefined;
+      const deadline = Date.now() + 4000;
+      while (!fresh && Date.now() < deadline) {
+        const res = await get(url, { cookie: `sid=${token}` });
+        expect(res.status).toBe(200);
+        fresh = /^sid=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
+      }
+      expect(fresh).toBeDefined();
+      expect(fresh).not.toBe(token);
+      // In-flight requests with the old cookie still work during the grace period, and see the same session data.
+      expect((await get(url, { cookie: `sid=${token}` })).status).toBe(200);
+      const moved = await service.getByToken(fresh!);
+      expect(moved?.data).toEqual({ k: 1 });
+      expect(moved?.id).not.toBe(session.id);
+      const gone = Date.now() + 4000;
+      let status = 200;
+      while (status === 200 && Date.now() < gone) status = (await get(url, { cookie: `sid=${token}` })).status;
+      expect(status).toBe(401);
+      expect((await get(url, { cookie: `sid=${fresh}` })).status).toBe(200);
+    });
+  });
 });

@@ -1,12 +1,14 @@
 -- Reads a session and, when asked, slides its idle expiry: one round trip for the whole authenticated request.
 -- KEYS[1] session hash   KEYS[2] shadow key
 -- ARGV[1] '1' to slide the expiry and record last-seen, '0' to only read   ARGV[2] shadow grace ms
--- Returns false when the session does not exist, else {now ms, expiry ms, flat field/value list}.
+-- Returns false when the session does not exist, else {now ms, expiry ms, flat field/value list}; for a forwarding
+-- stub left by a token rotation, {now, 0, {'f', new token hash}} (the caller follows it).
 -- Atomic so that a session destroyed by a concurrent logout is never re-extended or resurrected.
 local fields = redis.call('HGETALL', KEYS[1])
 if #fields == 0 then return false end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if fields[1] == 'f' then return { now, 0, fields } end
 local expires
 if ARGV[1] == '1' then
   local idle, absolute
