@@ -6,6 +6,7 @@ import { HealthController } from './health/health.controller';
 import { MeController } from './me/me.controller';
 import { SessionsController } from './sessions/sessions.controller';
 import { UsersService } from './users/users.service';
+import { LogoutOthersController, WebController } from './web';
 
 export interface SampleAppConfig {
   /** Where sessions live: a URL, `{ sentinels, name }`, `{ cluster: { nodes } }`, ioredis options or a client. */
@@ -39,7 +40,7 @@ export class AppModule {
           }),
         }),
       ],
-      controllers: [AuthController, MeController, SessionsController, HealthController, EventsController],
+      controllers: [AuthController, MeController, SessionsController, HealthController, EventsController, WebController, LogoutOthersController],
       providers: [UsersService],
     };
   }
