@@ -99,9 +99,16 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
       const db = dbOf(command);
       await this.subscribe('standalone', this.connections.openSubscriber('session:events'), [this.channel, ...keyevents(db)]);
     }
+    await this.checkNotifications();
+    // A promoted replica (Sentinel or Cluster failover) may lack the flags the old master had: check again on every
+    // reconnect of the command connection, after the boot one.
+    command.on('ready', () => void this.checkNotifications());
+  }
+
+  private async checkNotifications(): Promise<void> {
     try {
       this.notifications = await checkKeyspaceNotifications(
-        dataNodes(command), this.options.events.configureKeyspaceNotifications, this.logger,
+        dataNodes(this.connections.command), this.options.events.configureKeyspaceNotifications, this.logger,
       );
     } catch (err) {
       this.logger.warn(`Could not check notify-keyspace-events: ${(err as Error).message}`);
@@ -147,6 +154,7 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
       pending.push(this.subscribe(address, this.connections.openNodeSubscriber(host, port, `session:events:${address}`), keyevents(0)));
     }
     await Promise.all(pending);
+    if (pending.length > 0 && this.notifications !== 'unknown') await this.checkNotifications();
   }
 
   private onSubscriberUp(): void {

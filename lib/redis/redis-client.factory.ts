@@ -11,7 +11,9 @@ type Role = 'cmd' | 'sub';
  *   (a replayed login could create a session nobody receives);
  * - a command timeout: a slow or hung server answers 503 within `redisCommandTimeoutMs`;
  * - RESP2: RESP3 buys nothing here, and invalidation messages arrive as plain Pub/Sub messages on RESP2;
- * - reconnect quickly (capped at 1 s), forever, so the app recovers on its own.
+ * - reconnect quickly (capped at 1 s), forever, so the app recovers on its own;
+ * - closing waits at most 500 ms for the server to close its side: a connection whose server died has no side
+ *   left to close, and ioredis's 2 s default would hold up shutdown for nothing.
  * @internal
  */
 export function failFastOptions(options: ResolvedSessionOptions, role: Role): RedisOptions {
@@ -22,6 +24,10 @@ export function failFastOptions(options: ResolvedSessionOptions, role: Role): Re
     commandTimeout: role === 'sub' ? undefined : options.redisCommandTimeoutMs,
     connectTimeout: Math.max(options.redisCommandTimeoutMs, 2000),
     retryStrategy: reconnectDelay,
+    disconnectTimeout: 500,
+    // Set per topology below for command clients; stated here so that a subscriber built by spreading a command
+    // client's options over these never inherits it.
+    socketTimeout: undefined,
     connectionName: `session:${role}`,
     lazyConnect: true,
   };
@@ -80,7 +86,7 @@ function createSentinelClient(
   return new Redis({
     ...failFast,
     role: 'master',
-    // The role check above runs as part of the ready check.
+    // The ready check is where ioredis runs that INFO role check.
     enableReadyCheck: true,
     // While no sentinel answers, keep asking them (fast, capped at 1 s) rather than giving up: a rejected
     // master lookup ends an ioredis client for good. Commands meanwhile fail at once (no offline queue).
@@ -110,26 +116,34 @@ function createClusterClient(
 ): Cluster {
   const { nodes, options: userOptions = {} } = connection.cluster;
   const { redisOptions: userRedisOptions, ...userClusterOptions } = userOptions as ClusterOptions;
-  // Per-node connections take only what the pool does not set itself: ioredis forces an offline queue, no
-  // reconnect and lazy connect on every node connection and rejects those keys in `redisOptions`.
-  const { retryStrategy, enableOfflineQueue, lazyConnect, ...nodeOptions } = failFast;
+  // ioredis sets these itself on every node connection (offline queue on, no reconnect, lazy connect) and ignores
+  // them in `redisOptions`; the cluster-level equivalents are set below.
+  const nodeOptions: RedisOptions = { ...failFast };
+  delete nodeOptions.retryStrategy;
+  delete nodeOptions.enableOfflineQueue;
+  delete nodeOptions.lazyConnect;
   return new Cluster(nodes as never, {
     // Sessions are read where they are written: a replica lagging behind would answer 401 for a fresh login.
     scaleReads: 'master',
-    // Waits for CLUSTER INFO to say the cluster is not failed before the client reports ready.
-    enableReadyCheck: true,
+    // No ready check: when it finds cluster_state:fail, ioredis reconnects but leaves the promise of that first
+    // connect() pending for good, and the connection provider awaits that promise at boot. Without it, connect()
+    // settles once the slot map is read, and commands on a failed cluster get CLUSTERDOWN, are retried
+    // (retryDelayOnClusterDown) and answer 503 within the command timeout; they work again once the cluster does.
+    enableReadyCheck: false,
     // Look at the slot map now and then even when no command fails, so that subscribers that follow the masters
-    // (keyspace notifications are node-local) learn about a failover during a quiet period too.
+    // (keyspace notifications are node-local; they listen for 'refresh') learn about a failover during a quiet
+    // period too. One short CLUSTER SLOTS every 5 s.
     slotsRefreshInterval: 5000,
     ...userClusterOptions,
     // No cluster-level offline queue on the command client: while the cluster is (re)connecting, commands fail
-    // at once. That is safe at boot because the connection provider awaits connect() before any request.
-    enableOfflineQueue,
+    // at once. Nothing is lost at boot by that: the connection provider awaits connect() before serving.
+    enableOfflineQueue: failFast.enableOfflineQueue,
     lazyConnect: true,
-    // Reconnect to the startup nodes after all of them were lost, with the same quick, capped backoff.
-    clusterRetryStrategy: (times: number) => (retryStrategy as (t: number) => number)(times),
+    // Reconnect to the startup nodes after every node was lost, with the same quick, capped backoff.
+    clusterRetryStrategy: reconnectDelay,
     // commandTimeout (in nodeOptions) bounds a command across redirections too: a command lost with a failing
-    // master is retried on the slot's next owner (retryDelayOnFailover) under the timer of its first send.
+    // master is retried on the slot's next owner (retryDelayOnFailover) under the timer of its first send, so a
+    // request during a failover answers 503 within redisCommandTimeoutMs.
     redisOptions: {
       ...nodeOptions,
       socketTimeout: role === 'cmd' ? silentSocketMs(options) : undefined,

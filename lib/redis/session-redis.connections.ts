@@ -60,6 +60,7 @@ export class SessionRedisConnections implements OnModuleInit, OnApplicationShutd
   }
 
   private connecting?: Promise<void>;
+  private readonly bootDeadlineMs = 5000;
 
   /**
    * Connects the command client once; every provider that needs Redis at boot awaits this (Nest runs the
@@ -69,10 +70,17 @@ export class SessionRedisConnections implements OnModuleInit, OnApplicationShutd
   connect(): Promise<void> {
     this.connecting ??= (async () => {
       if (!this.ownsCommand || this.command.status !== 'wait') return;
+      let timer: NodeJS.Timeout | undefined;
+      // Sentinel with no reachable sentinel never settles connect(): give up waiting, keep connecting behind.
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no connection within the boot deadline')), this.bootDeadlineMs);
+      });
       try {
-        await this.command.connect();
+        await Promise.race([this.command.connect(), deadline]);
       } catch (err) {
         this.logger.warn(`Redis not reachable at boot (${(err as Error).message}); session routes answer 503 until it is`);
+      } finally {
+        clearTimeout(timer);
       }
     })();
     return this.connecting;
@@ -88,6 +96,8 @@ export class SessionRedisConnections implements OnModuleInit, OnApplicationShutd
 }
 
 async function closeQuietly(client: Redis | Cluster): Promise<void> {
+  // Already closed (its server died and retries were stopped): disconnect() would only arm a timer.
+  if (client.status === 'end') return;
   try {
     if (client.status === 'ready') await client.quit();
     else client.disconnect();

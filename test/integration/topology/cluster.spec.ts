@@ -1,0 +1,205 @@
+import { SessionService } from 'nestjs-redis-session';
+import { routingTagOf, tokenHash } from '../../../lib/crypto/session-token';
+import { sessionKeys, userIndexKey } from '../../../lib/store/session.keys';
+import { ClusterTopology, startClusterTopology } from '../../harness/cluster';
+import { HttpResult } from '../../harness/http-client';
+import { uniquePrefix } from '../../harness/redis';
+import { RunningTestApp, testApp } from '../../harness/test-app';
+import { waitFor } from '../../harness/wait';
+
+const USERS = Array.from({ length: 30 }, (_, i) => `user-${i}`);
+
+/** A stand-in HTTP response that keeps the Set-Cookie header, for service calls made outside a request. */
+function capturingResponse() {
+  const headers = new Map<string, unknown>();
+  return {
+    res: {
+      getHeader: (name: string) => headers.get(name.toLowerCase()),
+      setHeader: (name: string, value: unknown) => void headers.set(name.toLowerCase(), value),
+    },
+    cookie: (name = 'sid') => {
+      const lines = ([] as unknown[]).concat(headers.get('set-cookie') ?? []).map(String);
+      return lines.map((l) => new RegExp(`^${name}=([^;]*)`).exec(l)?.[1]).find(Boolean);
+    },
+  };
+}
+
+// The library on Redis Cluster: the app is configured with `{ cluster: { nodes } }` only. Every feature must run
+// without CROSSSLOT (each user's keys share one hash tag), sessions must spread over all masters, and the app must
+// ride out a master's death on its own.
+describe('Redis Cluster', () => {
+  let cluster: ClusterTopology;
+  let app: RunningTestApp;
+  let sessions: SessionService;
+  let prefix: string;
+  const tokens = new Map<string, string>();
+
+  const ok = (res: HttpResult, status = 200) => {
+    if (res.status !== status) throw new Error(`expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
+    return res;
+  };
+
+  beforeAll(async () => {
+    cluster = await startClusterTopology({ nodeTimeoutMs: 1000 });
+    prefix = uniquePrefix('cluster');
+    // The local cache is off so every request asks Redis: routing and failover are what is under test.
+    app = await testApp(cluster.connection).options({ keyPrefix: prefix, cache: { enabled: false } }).start();
+    sessions = app.get(SessionService);
+  }, 50_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await cluster?.close();
+  });
+
+  it('keeps each user in one slot and spreads 30 users over all three masters', async () => {
+    for (const userId of USERS) {
+      const { token } = await sessions.issue({ userId, device: 'batch', data: { username: userId } });
+      tokens.set(userId, token);
+    }
+    for (const [userId, token] of tokens) {
+      expect((await sessions.getByToken(token))?.userId).toBe(userId);
+    }
+
+    const masters = await cluster.masters();
+    expect(masters).toHaveLength(3);
+    // Each key of a user, asked of Redis itself: one slot per user.
+    const anyNode = cluster.client(masters[0].port);
+    for (const [userId, token] of tokens) {
+      const tag = routingTagOf(token);
+      const keys = sessionKeys(prefix, tag, tokenHash(token));
+      const slots = await Promise.all(
+        [keys.session, keys.shadow, userIndexKey(prefix, tag, userId)].map((k) => anyNode.call('CLUSTER', 'KEYSLOT', k)),
+      );
+      expect(new Set(slots).size).toBe(1);
+    }
+    // Session hashes counted on each master (SCAN is per node).
+    const perMaster = await Promise.all(
+      masters.map(async (m) => {
+        const node = cluster.client(m.port);
+        let cursor = '0';
+        let count = 0;
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}s:*`, 'COUNT', 1000);
+          cursor = next;
+          count += keys.length;
+        } while (cursor !== '0');
+        return count;
+      }),
+    );
+    console.log(`cluster: session keys per master ${perMaster.join(' / ')}`);
+    expect(perMaster.every((n) => n > 0)).toBe(true);
+    expect(perMaster.reduce((a, b) => a + b, 0)).toBe(USERS.length);
+  });
+
+  it('runs every session operation without a CROSSSLOT error', async () => {
+    const [laptop, phone, tablet, kiosk] = [0, 1, 2, 3].map(() => app.client());
+    for (const [c, device] of [[laptop, 'laptop'], [phone, 'phone'], [tablet, 'tablet'], [kiosk, 'kiosk']] as const) {
+      await c.login('alice', device);
+    }
+    // Read and field writes.
+    expect(ok(await laptop.get('/me')).body).toMatchObject({ userId: 'u1', device: 'laptop' });
+    ok(await laptop.put('/me/cart', { items: ['book', 'pen'] }));
+    expect(ok(await laptop.get('/me/cart')).body).toEqual({ items: ['book', 'pen'] });
+
+    // List, then sign one device out by its id.
+    const list = ok(await laptop.get('/sessions')).body as Array<{ id: string; device: string; current: boolean }>;
+    expect(list.map((s) => s.device).sort()).toEqual(['kiosk', 'laptop', 'phone', 'tablet']);
+    expect(list.find((s) => s.current)?.device).toBe('laptop');
+    ok(await laptop.delete(`/sessions/${list.find((s) => s.device === 'kiosk')!.id}`), 204);
+    expect((await kiosk.get('/me')).status).toBe(401);
+
+    // Sign out everywhere else.
+    const current = (await sessions.getByToken(laptop.cookie!))!;
+    expect(await sessions.destroyOthers(current)).toBe(2);
+    expect((await phone.get('/me')).status).toBe(401);
+    expect((await tablet.get('/me')).status).toBe(401);
+    expect(ok(await laptop.get('/sessions')).body).toHaveLength(1);
+
+    // Regenerate: same session under a new token, the old token dead at once.
+    const oldToken = laptop.cookie!;
+    const captured = capturingResponse();
+    await sessions.regenerate((await sessions.getByToken(oldToken))!, captured.res);
+    const newToken = captured.cookie();
+    expect(newToken).toBeDefined();
+    expect(newToken).not.toBe(oldToken);
+    expect((await laptop.get('/me')).status).toBe(401);
+    laptop.cookie = newToken;
+    expect(ok(await laptop.get('/me/cart')).body).toEqual({ items: ['book', 'pen'] });
+
+    // Logout-all for bob leaves alice alone; logout ends alice's last session.
+    const bobs = [app.client(), app.client()];
+    for (const c of bobs) await c.login('bob');
+    ok(await bobs[0].post('/auth/logout-all'), 204);
+    expect((await bobs[1].get('/me')).status).toBe(401);
+    ok(await laptop.get('/me'));
+    ok(await laptop.post('/auth/logout'), 204);
+    expect(await sessions.destroyAllForUser('u1')).toBe(0);
+
+    // Service-level logout-all for five of the users issued above.
+    for (const userId of USERS.slice(0, 5)) expect(await sessions.destroyAllForUser(userId)).toBe(1);
+
+    // Nothing above may have hit CROSSSLOT on any master (Redis counts errors by prefix in INFO errorstats).
+    for (const m of await cluster.masters()) {
+      expect(await cluster.client(m.port).info('errorstats')).not.toContain('errorstat_CROSSSLOT');
+    }
+  });
+
+  it('recovers on its own when a master dies and its replica takes over', async () => {
+    // A user whose slot lives on the master that will be killed.
+    const browser = app.client();
+    await browser.login('alice', 'laptop');
+    const tag = routingTagOf(browser.cookie!);
+    const sessionKey = sessionKeys(prefix, tag, tokenHash(browser.cookie!)).session;
+    const masters = await cluster.masters();
+    const slot = Number(await cluster.client(masters[0].port).call('CLUSTER', 'KEYSLOT', sessionKey));
+    const victim = await cluster.masterOfSlot(slot);
+    const replica = (await cluster.clusterNodes()).find((n) => n.masterId === victim.id)!;
+    expect(replica).toBeDefined();
+    // The replica takes over with what it has: make sure it has the login (and the issued sessions) first.
+    expect(await cluster.client(victim.port).call('WAIT', '1', '2000')).toBe(1);
+
+    const killedAt = performance.now();
+    await cluster.process(victim.port).crash();
+
+    const answers: HttpResult[] = [];
+    let recovered: HttpResult | undefined;
+    while (performance.now() - killedAt < 25_000) {
+      const res = await browser.get('/me');
+      answers.push(res);
+      // A bounded answer every time: 503 while the slot has no master, never a 500 and never a hang.
+      if (res.ms >= 3000 || (res.status !== 503 && res.status !== 200)) {
+        const seen = answers.map((a) => `${a.status} in ${Math.round(a.ms)} ms`).join(', ');
+        throw new Error(`during the failover GET /me must answer 503 or 200 within 3 s; got: ${seen}`);
+      }
+      if (res.status === 200) {
+        recovered = res;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const recoveryMs = Math.round(performance.now() - killedAt);
+    const slowest = Math.round(Math.max(...answers.map((a) => a.ms)));
+    const unavailable = answers.filter((a) => a.status === 503).length;
+    console.log(
+      `cluster failover: GET /me answered 200 again ${recoveryMs} ms after master :${victim.port} was killed ` +
+        `(${unavailable} answers of 503 before that, slowest answer ${slowest} ms)`,
+    );
+    expect(recovered).toBeDefined();
+    expect(recovered!.body).toMatchObject({ userId: 'u1', device: 'laptop' });
+
+    // The replica now serves the slot, and every session issued before the failover is still there.
+    const owner = await waitFor(() => cluster.masterOfSlot(slot, [victim.port]), (m) => m.port !== victim.port, {
+      timeoutMs: 5000, what: `a new master for slot ${slot}`,
+    });
+    expect(owner.port).toBe(replica.port);
+    for (const [userId, token] of tokens) {
+      if (USERS.slice(0, 5).includes(userId)) continue;
+      expect((await sessions.getByToken(token))?.userId).toBe(userId);
+    }
+    // Writes and new logins work on the new master.
+    ok(await browser.put('/me/cart', { items: ['lamp'] }));
+    await app.client().login('alice', 'phone');
+    expect(ok(await browser.get('/sessions')).body).toHaveLength(2);
+  });
+});

@@ -1,0 +1,85 @@
+import { HttpResult } from '../../harness/http-client';
+import { uniquePrefix } from '../../harness/redis';
+import { SentinelTopology, startSentinelTopology } from '../../harness/sentinel';
+import { RunningTestApp, testApp } from '../../harness/test-app';
+import { waitFor } from '../../harness/wait';
+
+// The library's Sentinel support, end to end: the app is configured with `{ sentinels, name }` only, and must
+// follow a failover by itself, failing closed (503, quickly) while there is no master.
+describe('Redis Sentinel', () => {
+  let topo: SentinelTopology;
+  let app: RunningTestApp;
+
+  beforeAll(async () => {
+    topo = await startSentinelTopology({ downAfterMs: 1000, failoverTimeoutMs: 3000 });
+    // The local cache is off so every request asks Redis: the Redis path is what a failover tests.
+    app = await testApp(topo.connection).options({ keyPrefix: uniquePrefix('sentinel'), cache: { enabled: false } }).start();
+  }, 40_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await topo?.close();
+  });
+
+  it('finds the master through the sentinels and serves sessions from it', async () => {
+    const browser = app.client();
+    await browser.login('bob', 'phone');
+    expect((await browser.get('/me')).status).toBe(200);
+    expect(await topo.masterAddress()).toEqual({ host: '127.0.0.1', port: topo.master.port });
+    const dbsize = await topo.client(topo.master.port).dbsize();
+    expect(dbsize).toBeGreaterThan(0);
+  });
+
+  it('answers 503 within 2 s while the master is gone, then recovers on its own with the session intact', async () => {
+    const browser = app.client();
+    await browser.login('alice', 'laptop');
+    expect((await browser.put('/me/cart', { items: ['book'] })).status).toBe(200);
+    // Sentinel promotes the replica with whatever it has: make sure it has the login before the master dies.
+    const acked = await topo.client(topo.master.port).call('WAIT', '1', '2000');
+    expect(acked).toBe(1);
+
+    const oldMaster = topo.master.port;
+    const killedAt = performance.now();
+    await topo.master.crash();
+
+    const answers: HttpResult[] = [];
+    let recovered: HttpResult | undefined;
+    while (performance.now() - killedAt < 20_000) {
+      const res = await browser.get('/me');
+      answers.push(res);
+      // Each answer is judged as it comes: slow, or anything but 503/200, fails here with the answers so far.
+      if (res.ms >= 2000 || (res.status !== 503 && res.status !== 200)) {
+        const seen = answers.map((a) => `${a.status} in ${Math.round(a.ms)} ms`).join(', ');
+        throw new Error(`during the failover GET /me must answer 503 or 200 within 2 s; got: ${seen}`);
+      }
+      if (res.status === 200) {
+        recovered = res;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const recoveryMs = Math.round(performance.now() - killedAt);
+    const slowest = Math.round(Math.max(...answers.map((a) => a.ms)));
+    const unavailable = answers.filter((a) => a.status === 503).length;
+    console.log(
+      `sentinel failover: GET /me answered 200 again ${recoveryMs} ms after the master was killed ` +
+        `(${unavailable} answers of 503 before that, slowest answer ${slowest} ms)`,
+    );
+    expect(recovered).toBeDefined();
+    expect(unavailable).toBeGreaterThan(0);
+
+    // The session from before the failover, with its data, now served by the promoted replica.
+    expect(recovered!.body).toMatchObject({ userId: 'u1', username: 'alice', device: 'laptop' });
+    expect((await browser.get('/me/cart')).body).toEqual({ items: ['book'] });
+    // Sentinels other than the failover leader learn the new master from its hello messages, a moment later.
+    const master = await waitFor(() => topo.masterAddress(), (m) => m.port !== oldMaster, {
+      timeoutMs: 5000, what: 'the sentinels to report the new master',
+    });
+    expect(master.port).toBe(topo.replica.port);
+    // Writes and new logins work against the new master.
+    expect((await browser.put('/me/cart', { items: ['book', 'pen'] })).status).toBe(200);
+    const second = app.client();
+    await second.login('alice', 'tablet');
+    expect((await second.get('/sessions')).body).toHaveLength(2);
+  });
+});
