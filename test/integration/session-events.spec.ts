@@ -3,19 +3,10 @@ import { SessionEvent, SessionEvents, SessionService, SessionSweeper } from 'nes
 import { SessionCache } from '../../lib/cache/session-cache';
 import { commandCalls, startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';
 import { RunningTestApp, testApp } from '../harness/test-app';
+import { waitFor } from '../harness/wait';
 
 const next = (app: RunningTestApp, match: (e: SessionEvent) => boolean, ms = 3000) =>
   firstValueFrom(app.get(SessionEvents).events$.pipe(filter(match), timeout(ms)));
-
-/** Polls until `check` holds, failing after `ms`: for effects that arrive over another connection. */
-async function eventually(check: () => Promise<boolean>, ms: number): Promise<number> {
-  const started = performance.now();
-  while (performance.now() - started < ms) {
-    if (await check()) return performance.now() - started;
-    await new Promise((r) => setImmediate(r));
-  }
-  throw new Error(`condition not met within ${ms} ms`);
-}
 
 // Several app instances behind one Redis: a logout on one must be obeyed by all, at once, cache or not.
 describe('events and invalidation across instances', () => {
@@ -73,9 +64,8 @@ describe('events and invalidation across instances', () => {
         const phone = list.find((s) => s.device === 'phone')!;
         expect((await other.delete(`/sessions/${phone.id}`)).status).toBe(204);
       }
-      const since = performance.now() - loggedOut;
-      const waited = await eventually(async () => (await onB.get('/me')).status === 401, 100);
-      expect(since + waited).toBeLessThan(200);
+      await waitFor(() => onB.get('/me'), (r) => r.status === 401, { timeoutMs: 100, intervalMs: 0, what: 'B to answer 401' });
+      expect(performance.now() - loggedOut).toBeLessThan(200);
     },
   );
 
@@ -115,9 +105,9 @@ describe('events and invalidation across instances', () => {
     expect(keys).toHaveLength(1);
     await redis.client.del(keys[0]);
     // Once the subscribers are back, B must not serve the session it had cached before the outage.
-    await eventually(async () => (await subscriberIds()).filter((id) => !before.includes(id)).length === 2, 3000);
+    await waitFor(subscriberIds, (ids) => ids.filter((id) => !before.includes(id)).length === 2, { what: 'subscribers back' });
     const cache = b.app.get(SessionCache);
-    await eventually(async () => cache.mode === 'tracking', 3000);
+    await waitFor(async () => cache.mode, (mode) => mode === 'tracking', { what: 'tracking back on' });
     expect((await c.get('/me')).status).toBe(401);
   });
 
