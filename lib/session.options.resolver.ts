@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { SessionOptionsError } from './errors';
+import { isRedisClient } from './redis/redis-client.factory';
 import {
   DEFAULT_SESSION_OPTIONS,
   ResolvedSessionOptions,
@@ -25,6 +26,8 @@ function checkRedis(redis: SessionRedisConnection | undefined): string[] {
     return /^rediss?:\/\//.test(redis) ? [] : [`redis must be a redis:// or rediss:// URL, got ${JSON.stringify(redis)}`];
   }
   if (typeof redis !== 'object') return [`redis must be a URL, ioredis options or an ioredis client, got ${typeof redis}`];
+  // A live client has a `cluster` method (the CLUSTER command): it is not a `{ cluster: { nodes } }` description.
+  if (isRedisClient(redis)) return [];
   const maybeSentinel = redis as { sentinels?: unknown; name?: unknown };
   if (maybeSentinel.sentinels !== undefined) {
     const problems: string[] = [];

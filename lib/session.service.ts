@@ -234,7 +234,9 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   async set<K extends keyof TData & string>(session: ActiveSession<TData>, key: K, value: TData[K]): Promise<void> {
     assertFieldName(key);
     const stored = storedOf(session);
-    if (!(await this.store.setField(stored.tag, stored.hash, key, value))) throw new SessionNotFoundError();
+    const written = await this.store.setField(stored.tag, stored.hash, key, value);
+    this.cache.invalidate(stored.hash);
+    if (!written) throw new SessionNotFoundError();
     stored.data[key] = value;
   }
 
@@ -242,7 +244,9 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   async unset<K extends keyof TData & string>(session: ActiveSession<TData>, key: K): Promise<void> {
     assertFieldName(key);
     const stored = storedOf(session);
-    if (!(await this.store.setField(stored.tag, stored.hash, key, undefined))) throw new SessionNotFoundError();
+    const written = await this.store.setField(stored.tag, stored.hash, key, undefined);
+    this.cache.invalidate(stored.hash);
+    if (!written) throw new SessionNotFoundError();
     delete stored.data[key];
   }
 

@@ -111,6 +111,15 @@ export class SessionCache implements OnModuleInit {
     this.lru?.delete(hash);
   }
 
+  /**
+   * This instance changed the session: drop the entry, and make any read in flight not cache what it saw before
+   * the write (Redis does report the write, but later, and only for script writes).
+   */
+  invalidate(hash: string): void {
+    this.generation++;
+    this.lru?.delete(hash);
+  }
+
   /** When this instance last slid the session's expiry in Redis (ms), if it did. */
   lastSlide(hash: string): number | undefined {
     return this.usable ? this.slides?.get(hash) : undefined;

@@ -19,9 +19,9 @@ export function appendHeader(res: unknown, name: string, value: string): void {
     r.append(name, value);
     return;
   }
-  const merged = current === undefined ? value : ([] as unknown[]).concat(current, value);
-  if (typeof r.header === 'function') r.header(name, merged);
-  else if (typeof r.setHeader === 'function') r.setHeader(name, merged);
+  // Fastify's reply.header() appends Set-Cookie values itself; merging here would repeat the earlier ones.
+  if (typeof r.header === 'function') r.header(name, value);
+  else if (typeof r.setHeader === 'function') r.setHeader(name, current === undefined ? value : ([] as unknown[]).concat(current, value));
 }
 
 /** Adds a token to a comma-separated header such as Vary, once. */

@@ -118,7 +118,7 @@ describe('session controls', () => {
       const plain = await service.create(undefined, res, { userId: 'r1' });
       expect(headers[0]).toMatch(/Max-Age=(71\d\d|7200);/);
       expect(headers[1]).not.toMatch(/Max-Age/);
-      const lifetime = (s: ActiveSession) => s.absoluteExpiresAt.getTime() - s.createdAt.getTime();
+      const lifetime = (s: ActiveSession<object>) => s.absoluteExpiresAt.getTime() - s.createdAt.getTime();
       expect(lifetime(remembered)).toBe(7200_000);
       expect(remembered.expiresAt.getTime() - remembered.createdAt.getTime()).toBe(3600_000);
       expect(lifetime(plain)).toBe(600_000);
@@ -163,7 +163,7 @@ describe('session controls', () => {
       const prefix = uniquePrefix('zip');
       const r = await controlsApp(redis.url, { keyPrefix: prefix, compressValuesOverBytes: 1024, maxDataBytes: 65536 });
       apps.push(r.app);
-      const service = r.app.get(SessionService);
+      const service: SessionService<Record<string, unknown>> = r.app.get(SessionService);
       const cart = Array.from({ length: 300 }, (_, i) => `sku-${i % 40}-blue-large`);
       const { token, session } = await service.issue({ userId: 'z1', data: { small: 'x' } });
       await service.set(session, 'cart', cart);

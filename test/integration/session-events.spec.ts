@@ -98,7 +98,7 @@ describe('events and invalidation across instances', () => {
         .map((l) => /^id=(\d+)/.exec(l)![1]);
     const before = await subscriberIds();
     expect(before.length).toBe(2);
-    await redis.client.client('KILL', 'TYPE', 'pubsub');
+    await redis.client.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     // Another tool deletes the session while no instance can hear about it: this invalidation is lost for good.
     const { tokenHash } = await import('../../lib/crypto/session-token');
     const [, keys] = await redis.client.scan('0', 'MATCH', `${prefix}s:*${tokenHash(c.cookie!)}`, 'COUNT', 10000);

@@ -1,5 +1,5 @@
-import { SessionService } from 'nestjs-redis-session';
-import { routingTagOf, tokenHash } from '../../../lib/crypto/session-token';
+import { SessionEvent, SessionEvents, SessionExpiredEvent, SessionService, SessionSweeper } from 'nestjs-redis-session';
+import { routingTagFor, routingTagOf, tokenHash } from '../../../lib/crypto/session-token';
 import { sessionKeys, userIndexKey } from '../../../lib/store/session.keys';
 import { ClusterTopology, startClusterTopology } from '../../harness/cluster';
 import { HttpResult } from '../../harness/http-client';
@@ -143,6 +143,88 @@ describe('Redis Cluster', () => {
     for (const m of await cluster.masters()) {
       expect(await cluster.client(m.port).info('errorstats')).not.toContain('errorstat_CROSSSLOT');
     }
+  });
+
+  // Events, cache invalidation and the sweep on Cluster: notifications are per node, so every master must be heard.
+  describe('events, cache and sweep on every master', () => {
+    let watcher: RunningTestApp;
+    let shortLived: RunningTestApp;
+    const seen: SessionEvent[] = [];
+    let subscription: { unsubscribe(): void };
+
+    beforeAll(async () => {
+      // A second instance with the cache on (Cluster: invalidated by the library's events) and the keyspace flags set.
+      watcher = await testApp(cluster.connection)
+        .options({ keyPrefix: prefix, instanceId: 'watcher', cache: { enabled: true }, events: { configureKeyspaceNotifications: true, sweepIntervalSeconds: 0 } })
+        .start();
+      subscription = watcher.get(SessionEvents).events$.subscribe((e) => seen.push(e));
+      shortLived = await testApp(cluster.connection)
+        .options({ keyPrefix: prefix, idleTimeoutSeconds: 1, absoluteTimeoutSeconds: 60, cache: { enabled: false }, events: { sweepIntervalSeconds: 0 } })
+        .start();
+    }, 30_000);
+    afterAll(async () => {
+      subscription?.unsubscribe();
+      await shortLived?.close();
+      await watcher?.close();
+    });
+
+    const mastersOf = async (userIds: string[]) => {
+      const masters = await cluster.masters();
+      const out = new Set<number>();
+      for (const userId of userIds) {
+        const key = userIndexKey(prefix, routingTagFor(userId), userId);
+        const slot = Number(await cluster.client(masters[0].port).call('CLUSTER', 'KEYSLOT', key));
+        out.add((await cluster.masterOfSlot(slot)).port);
+      }
+      return out;
+    };
+
+    it('every instance hears created and invalidated events, and expiries from all three masters', async () => {
+      const users = USERS.slice(10, 22);
+      expect((await mastersOf(users)).size).toBe(3);
+      const issued = await Promise.all(users.map((userId) => shortLived.get(SessionService).issue({ userId })));
+      await waitFor(async () => seen.filter((e) => e.type === 'created' && users.includes(e.userId!)).length, (n) => n === users.length, {
+        what: 'created events on the watcher',
+      });
+      // Short sessions expire on whichever master holds them; the watcher must hear every one, with its user.
+      const expired = await waitFor(
+        async () => seen.filter((e): e is SessionExpiredEvent => e.type === 'expired' && users.includes(e.userId!)),
+        (list) => list.length === users.length,
+        { timeoutMs: 8000, what: 'expired events from every master' },
+      );
+      expect(new Set(expired.map((e) => e.id))).toEqual(new Set(issued.map((i) => i.session.id)));
+      expect(expired.every((e) => e.detectedBy === 'notification')).toBe(true);
+    });
+
+    it("an instance's cache drops a session revoked on another instance at once", async () => {
+      const browser = watcher.client();
+      await browser.login('bob', 'cluster-tablet');
+      for (let i = 0; i < 3; i++) expect((await browser.get('/me')).status).toBe(200);
+      const session = (await sessions.list('u2')).find((x) => x.device === 'cluster-tablet')!;
+      const revokedAt = performance.now();
+      expect(await sessions.revoke('u2', session.id)).toBe(true);
+      await waitFor(() => browser.get('/me'), (r) => r.status === 401, { timeoutMs: 200, intervalMs: 0, what: '401 on the watcher' });
+      expect(performance.now() - revokedAt).toBeLessThan(200);
+    });
+
+    it('the sweep walks every master and removes stale index entries', async () => {
+      const users = USERS.slice(22, 30);
+      expect((await mastersOf(users)).size).toBe(3);
+      for (const userId of users) {
+        const { token } = await sessions.issue({ userId, device: 'stale' });
+        // Make it stale behind the library's back (as after a missed notification): session and shadow vanish.
+        const keys = sessionKeys(prefix, routingTagOf(token), tokenHash(token));
+        const key = userIndexKey(prefix, routingTagOf(token), userId);
+        const masters = await cluster.masters();
+        const slot = Number(await cluster.client(masters[0].port).call('CLUSTER', 'KEYSLOT', key));
+        const owner = cluster.client((await cluster.masterOfSlot(slot)).port);
+        await owner.del(keys.session, keys.shadow);
+      }
+      const report = await watcher.get(SessionSweeper).sweep();
+      expect(report.ran).toBe(true);
+      expect(report.entriesRemoved).toBeGreaterThanOrEqual(users.length);
+      for (const userId of users) expect((await sessions.list(userId)).filter((x) => x.device === 'stale')).toEqual([]);
+    });
   });
 
   it('recovers on its own when a master dies and its replica takes over', async () => {

@@ -1,0 +1,501 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import { ActiveSession, SessionDataTooLargeError, SessionNotFoundError, SessionService } from 'nestjs-redis-session';
+import { routingTagFor } from '../../lib/crypto/session-token';
+import { userIndexKey } from '../../lib/store/session.keys';
+import { keysUnder, startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';
+import { keysOfToken, redisNowMs } from '../harness/redis-inspect';
+import { RunningSessionModule, startSessionModule } from '../harness/session-module';
+import { waitFor } from '../harness/wait';
+
+const IDLE_S = 600;
+const ABSOLUTE_S = 3600;
+const MAX_DATA_BYTES = 200;
+const TOKEN = /^[A-Za-z0-9_-]{46}$/;
+
+let n = 0;
+/** A user id no other test uses, so each test owns its user's index. */
+const freshUser = () => `user-${++n}-${Math.random().toString(36).slice(2, 6)}`;
+
+function nodeResponse(): ServerResponse {
+  return new ServerResponse(new IncomingMessage(new Socket()));
+}
+
+// Every SessionService call in-process, against a real Redis, with the library's defaults (cache off).
+describe('SessionService', () => {
+  let redis: TestRedis;
+  let mod: RunningSessionModule;
+  let sessions: SessionService<Record<string, any>>;
+  let prefix: string;
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    prefix = uniquePrefix('service');
+    mod = await startSessionModule({
+      redis: redis.url, keyPrefix: prefix, idleTimeoutSeconds: IDLE_S, absoluteTimeoutSeconds: ABSOLUTE_S, maxDataBytes: MAX_DATA_BYTES,
+    });
+    sessions = mod.service;
+  });
+  afterAll(async () => {
+    await mod?.close();
+    await redis?.close();
+  });
+
+  const exists = async (token: string) => (await redis.client.exists(keysOfToken(prefix, token).session)) === 1;
+
+  describe('issue', () => {
+    it('creates a session and returns its 46-character token and the session with deadlines from the options', async () => {
+      const userId = freshUser();
+      const before = await redisNowMs(redis.client);
+      const { token, session } = await sessions.issue({ userId, device: 'laptop', data: { role: 'admin', n: 1 } });
+      expect(token).toMatch(TOKEN);
+      expect(session).toMatchObject({ userId, device: 'laptop', data: { role: 'admin', n: 1 } });
+      expect(session.id).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      const created = session.createdAt.getTime();
+      expect(created).toBeGreaterThanOrEqual(before);
+      expect(session.lastSeenAt.getTime()).toBe(created);
+      expect(session.expiresAt.getTime()).toBe(created + IDLE_S * 1000);
+      expect(session.absoluteExpiresAt.getTime()).toBe(created + ABSOLUTE_S * 1000);
+      expect(await exists(token)).toBe(true);
+      // Serialising the session (logging it, returning it as JSON) never leaks the token.
+      expect(JSON.stringify(session)).not.toContain(token);
+      expect(JSON.stringify(session)).not.toContain(token.slice(3));
+    });
+
+    it('records the device as "unknown" and data as empty when not given', async () => {
+      const { session } = await sessions.issue({ userId: freshUser() });
+      expect(session.device).toBe('unknown');
+      expect(session.data).toEqual({});
+    });
+
+    it('issues a different token every time, even for the same user', async () => {
+      const userId = freshUser();
+      const tokens = await Promise.all(Array.from({ length: 20 }, () => sessions.issue({ userId }).then((r) => r.token)));
+      expect(new Set(tokens).size).toBe(20);
+    });
+
+    it.each([
+      ['data over maxDataBytes', { big: 'x'.repeat(MAX_DATA_BYTES) }, SessionDataTooLargeError],
+      ['an empty field name', { '': 1 }, TypeError],
+      ['a field name with a control character', { 'a\nb': 1 }, TypeError],
+      ['a field name over 64 characters', { ['f'.repeat(65)]: 1 }, TypeError],
+      ['a value that is not JSON', { fn: () => 1 }, TypeError],
+    ])('refuses %s and writes nothing', async (_what, data, error) => {
+      const before = await keysUnder(redis.client, prefix);
+      await expect(sessions.issue({ userId: freshUser(), data: data as Record<string, unknown> })).rejects.toBeInstanceOf(error);
+      expect(await keysUnder(redis.client, prefix)).toEqual(expect.arrayContaining(before));
+      expect((await keysUnder(redis.client, prefix)).length).toBe(before.length);
+    });
+  });
+
+  describe('create', () => {
+    it('issues a session and sets its cookie on the response', async () => {
+      const res = nodeResponse();
+      const session = await sessions.create(undefined, res, { userId: freshUser(), device: 'web' });
+      const setCookie = ([] as string[]).concat(res.getHeader('set-cookie') as string[]);
+      expect(setCookie).toHaveLength(1);
+      const token = /^sid=([^;]+);/.exec(setCookie[0])![1];
+      expect(token).toMatch(TOKEN);
+      expect((await sessions.getByToken(token))?.id).toBe(session.id);
+      expect(res.getHeader('cache-control')).toBe('no-cache="Set-Cookie"');
+    });
+
+    it('ends the session the request cookie names and issues a new token (fixation)', async () => {
+      const userId = freshUser();
+      const { token: old } = await sessions.issue({ userId });
+      const res = nodeResponse();
+      await sessions.create({ headers: { cookie: `sid=${old}` } }, res, { userId });
+      const token = /^sid=([^;]+);/.exec(String(([] as string[]).concat(res.getHeader('set-cookie') as string[])[0]))![1];
+      expect(token).not.toBe(old);
+      expect(await sessions.getByToken(old)).toBeNull();
+      expect(await exists(old)).toBe(false);
+      expect(await sessions.getByToken(token)).not.toBeNull();
+    });
+  });
+
+  describe('getByToken', () => {
+    it('reads the session without sliding its expiry or its last-seen time', async () => {
+      const { token, session } = await sessions.issue({ userId: freshUser(), data: { a: [1, 2] } });
+      const key = keysOfToken(prefix, token).session;
+      const lastSeen = await redis.client.hget(key, 'l');
+      // Let Redis time move on, so that a slide would be visible.
+      await waitFor(() => redisNowMs(redis.client), (t) => t > Number(lastSeen) + 5, { what: 'Redis clock to advance' });
+      const pttlBefore = await redis.client.pttl(key);
+      const read = await sessions.getByToken(token);
+      expect(read).toMatchObject({ id: session.id, userId: session.userId, data: { a: [1, 2] } });
+      expect(read!.lastSeenAt.getTime()).toBe(session.lastSeenAt.getTime());
+      expect(await redis.client.hget(key, 'l')).toBe(lastSeen);
+      expect(await redis.client.pttl(key)).toBeLessThanOrEqual(pttlBefore);
+    });
+
+    it('returns null for malformed, unknown and tampered tokens', async () => {
+      const { token } = await sessions.issue({ userId: freshUser() });
+      const tampered = token.slice(0, 30) + (token[30] === 'A' ? 'B' : 'A') + token.slice(31);
+      for (const t of ['', 'short', token + 'x', token.slice(0, 45) + '!', 'A'.repeat(46), tampered]) {
+        expect(await sessions.getByToken(t)).toBeNull();
+      }
+      expect(await sessions.getByToken(token)).not.toBeNull();
+    });
+  });
+
+  describe('touch', () => {
+    it('reads the session and slides its idle expiry and last-seen time in Redis', async () => {
+      const { token } = await sessions.issue({ userId: freshUser() });
+      const key = keysOfToken(prefix, token).session;
+      const lastSeen = Number(await redis.client.hget(key, 'l'));
+      await waitFor(() => redisNowMs(redis.client), (t) => t > lastSeen + 5, { what: 'Redis clock to advance' });
+      const touched = await sessions.touch(token);
+      const now = await redisNowMs(redis.client);
+      expect(touched).not.toBeNull();
+      expect(touched!.lastSeenAt.getTime()).toBeGreaterThan(lastSeen);
+      expect(Number(await redis.client.hget(key, 'l'))).toBe(touched!.lastSeenAt.getTime());
+      expect(touched!.expiresAt.getTime()).toBe(touched!.lastSeenAt.getTime() + IDLE_S * 1000);
+      // The key's own expiry is the sliding deadline, give or take the time this test took.
+      const pttl = await redis.client.pttl(key);
+      expect(now + pttl).toBeGreaterThan(touched!.expiresAt.getTime() - 50);
+      expect(now + pttl).toBeLessThanOrEqual(touched!.expiresAt.getTime() + 5);
+    });
+
+    it('returns null for malformed and unknown tokens', async () => {
+      expect(await sessions.touch('nope')).toBeNull();
+      expect(await sessions.touch('A'.repeat(46))).toBeNull();
+    });
+  });
+
+  describe('get, set and unset', () => {
+    it.each([
+      ['a string', 'hello'],
+      ['an empty string', ''],
+      ['a number', 42.5],
+      ['zero', 0],
+      ['false', false],
+      ['null', null],
+      ['an array', [1, 'two', { three: 3 }]],
+      ['a nested object', { a: { b: { c: [true, null] } } }],
+      ['unicode', 'ünïcödé ✓ 😀'],
+      ['a string that looks like JSON', '{"not":"an object"}'],
+    ])('stores %s as JSON and reads it back unchanged', async (_what, value) => {
+      const { token, session } = await sessions.issue({ userId: freshUser() });
+      await sessions.set(session, 'v', value);
+      expect(await sessions.get(session, 'v')).toEqual(value);
+      expect(session.data.v).toEqual(value);
+      expect(JSON.parse((await redis.client.hget(keysOfToken(prefix, token).session, '.v'))!)).toEqual(value);
+      expect((await sessions.getByToken(token))!.data.v).toEqual(value);
+    });
+
+    it('writes one field and leaves every other field as it was', async () => {
+      const { token, session } = await sessions.issue({ userId: freshUser(), data: { a: 1, b: 'two' } });
+      const key = keysOfToken(prefix, token).session;
+      const before = await redis.client.hgetall(key);
+      await sessions.set(session, 'c', { three: 3 });
+      await sessions.set(session, 'a', 'one');
+      const after = await redis.client.hgetall(key);
+      const changed = Object.keys(after).filter((f) => after[f] !== before[f]);
+      // 'z' is the data size bookkeeping; everything else but the two written fields is untouched.
+      expect(changed.sort()).toEqual(['.a', '.c', 'z'].sort());
+      const read = await sessions.getByToken(token);
+      expect(read!.data).toEqual({ a: 'one', b: 'two', c: { three: 3 } });
+    });
+
+    it('get reads the value fresh from Redis, seeing writes made through another session object', async () => {
+      const { token, session } = await sessions.issue({ userId: freshUser(), data: { a: 1 } });
+      const other = (await sessions.getByToken(token))!;
+      await sessions.set(other, 'a', 2);
+      expect(session.data.a).toBe(1);
+      expect(await sessions.get(session, 'a')).toBe(2);
+      expect(await sessions.get(session, 'missing')).toBeUndefined();
+    });
+
+    it('unset removes one field and leaves the others', async () => {
+      const { token, session } = await sessions.issue({ userId: freshUser(), data: { a: 1, b: 2 } });
+      await sessions.unset(session, 'a');
+      expect(await sessions.get(session, 'a')).toBeUndefined();
+      expect('a' in session.data).toBe(false);
+      expect((await sessions.getByToken(token))!.data).toEqual({ b: 2 });
+      await sessions.unset(session, 'never-set');
+      expect((await sessions.getByToken(token))!.data).toEqual({ b: 2 });
+    });
+
+    it('counts bytes, not characters, against maxDataBytes: up to the limit is accepted, one byte more is not', async () => {
+      const { token, session } = await sessions.issue({ userId: freshUser() });
+      // One field ".v" (2 bytes) holding a JSON string: 2 quotes + content. 2 + 2 + 196 = 200 = the limit.
+      await sessions.set(session, 'v', 'x'.repeat(MAX_DATA_BYTES - 4));
+      await expect(sessions.set(session, 'v', 'x'.repeat(MAX_DATA_BYTES - 3))).rejects.toBeInstanceOf(SessionDataTooLargeError);
+      // "é" is two bytes in UTF-8: 98 of them are 196 bytes (fits), 99 are 198 (does not).
+      await sessions.set(session, 'v', 'é'.repeat(98));
+      await expect(sessions.set(session, 'v', 'é'.repeat(99))).rejects.toBeInstanceOf(SessionDataTooLargeError);
+      expect(await sessions.get(session, 'v')).toBe('é'.repeat(98));
+      expect((await sessions.getByToken(token))!.data).toEqual({ v: 'é'.repeat(98) });
+    });
+
+    it('refuses a write that would take the whole session over the limit and writes nothing', async () => {
+      const { token, session } = await sessions.issue({ userId: freshUser(), data: { a: 'x'.repeat(100) } });
+      const key = keysOfToken(prefix, token).session;
+      const before = await redis.client.hgetall(key);
+      const err = await sessions.set(session, 'b', 'y'.repeat(100)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SessionDataTooLargeError);
+      expect((err as SessionDataTooLargeError).getStatus()).toBe(413);
+      expect(await redis.client.hgetall(key)).toEqual(before);
+      expect(session.data).toEqual({ a: 'x'.repeat(100) });
+      // Replacing the big field with a small one frees its bytes.
+      await sessions.set(session, 'a', 'small');
+      await sessions.set(session, 'b', 'y'.repeat(100));
+      expect((await sessions.getByToken(token))!.data).toEqual({ a: 'small', b: 'y'.repeat(100) });
+    });
+
+    it.each([
+      ['an empty field name', '', 1],
+      ['a field name with a control character', 'a\u0000b', 1],
+      ['a function value', 'f', () => 1],
+      ['a BigInt value', 'b', BigInt(1)],
+    ])('set refuses %s with a TypeError and writes nothing', async (_what, key, value) => {
+      const { token, session } = await sessions.issue({ userId: freshUser(), data: { a: 1 } });
+      await expect(sessions.set(session, key, value)).rejects.toBeInstanceOf(TypeError);
+      expect((await sessions.getByToken(token))!.data).toEqual({ a: 1 });
+    });
+
+    it('set and unset on an ended session throw SessionNotFoundError and do not bring it back', async () => {
+      const { token, session } = await sessions.issue({ userId: freshUser(), data: { a: 1 } });
+      await sessions.destroy(session);
+      await expect(sessions.set(session, 'a', 2)).rejects.toBeInstanceOf(SessionNotFoundError);
+      await expect(sessions.unset(session, 'a')).rejects.toBeInstanceOf(SessionNotFoundError);
+      expect(await exists(token)).toBe(false);
+      expect(await sessions.getByToken(token)).toBeNull();
+    });
+
+    it('refuses objects it did not issue', async () => {
+      const fake = { id: 'x', userId: 'u', data: {} } as unknown as ActiveSession<Record<string, any>>;
+      await expect(sessions.set(fake, 'a', 1)).rejects.toBeInstanceOf(TypeError);
+    });
+  });
+
+  describe('destroy', () => {
+    it('ends the session, removes all its keys, returns true once and false after', async () => {
+      const userId = freshUser();
+      const { token, session } = await sessions.issue({ userId });
+      const { token: other } = await sessions.issue({ userId });
+      const keys = keysOfToken(prefix, token);
+      expect(await sessions.destroy(session)).toBe(true);
+      expect(await sessions.getByToken(token)).toBeNull();
+      expect(await redis.client.exists(keys.session, keys.shadow)).toBe(0);
+      expect(await sessions.getByToken(other)).not.toBeNull();
+      expect(await sessions.destroy(session)).toBe(false);
+    });
+
+    it("removes the user's index with the user's last session, leaving no key behind", async () => {
+      const userId = freshUser();
+      const { token, session } = await sessions.issue({ userId });
+      const { session: sessionKey, shadow } = keysOfToken(prefix, token);
+      const index = userIndexKey(prefix, routingTagFor(userId), userId);
+      const mine = async () => {
+        const all = await keysUnder(redis.client, prefix);
+        return [sessionKey, shadow, index].filter((k) => all.includes(k));
+      };
+      expect(await mine()).toEqual([sessionKey, shadow, index]);
+      await sessions.destroy(session);
+      expect(await mine()).toEqual([]);
+    });
+
+    it('clears the cookie when given a response', async () => {
+      const { session } = await sessions.issue({ userId: freshUser() });
+      const res = nodeResponse();
+      await sessions.destroy(session, res);
+      expect(String(res.getHeader('set-cookie'))).toMatch(/^sid=; Max-Age=0;/);
+    });
+  });
+
+  describe('destroyAllForUser', () => {
+    it("ends every session of the user, returns how many, and leaves other users' sessions", async () => {
+      const userId = freshUser();
+      const mine = await Promise.all([1, 2, 3].map(() => sessions.issue({ userId })));
+      const { token: someoneElse } = await sessions.issue({ userId: freshUser() });
+      expect(await sessions.destroyAllForUser(userId)).toBe(3);
+      for (const { token } of mine) {
+        expect(await sessions.getByToken(token)).toBeNull();
+        expect(await exists(token)).toBe(false);
+      }
+      expect(await sessions.getByToken(someoneElse)).not.toBeNull();
+      expect(await sessions.list(userId)).toEqual([]);
+      expect(await sessions.destroyAllForUser(userId)).toBe(0);
+    });
+  });
+
+  describe('destroyOthers', () => {
+    it('ends every other session of the user and keeps this one', async () => {
+      const userId = freshUser();
+      const { token: keep, session } = await sessions.issue({ userId, device: 'keep' });
+      const others = await Promise.all([1, 2].map(() => sessions.issue({ userId })));
+      expect(await sessions.destroyOthers(session)).toBe(2);
+      for (const { token } of others) expect(await sessions.getByToken(token)).toBeNull();
+      expect(await sessions.getByToken(keep)).not.toBeNull();
+      expect((await sessions.list(userId)).map((s) => s.device)).toEqual(['keep']);
+    });
+  });
+
+  describe('list', () => {
+    it('lists live sessions oldest first with id, device, createdAt, lastSeenAt, expiresAt and current', async () => {
+      const userId = freshUser();
+      const a = await sessions.issue({ userId, device: 'first' });
+      await waitFor(() => redisNowMs(redis.client), (t) => t > a.session.createdAt.getTime() + 2, { what: 'clock' });
+      const b = await sessions.issue({ userId, device: 'second' });
+      await sessions.issue({ userId: freshUser(), device: 'not mine' });
+
+      const list = await sessions.list(userId, b.session);
+      expect(list.map((s) => s.device)).toEqual(['first', 'second']);
+      expect(list.map((s) => s.current)).toEqual([false, true]);
+      expect(list.map((s) => s.id)).toEqual([a.session.id, b.session.id]);
+      for (const s of list) {
+        expect(Object.keys(s).sort()).toEqual(['createdAt', 'current', 'device', 'expiresAt', 'id', 'lastSeenAt']);
+        expect(s.createdAt).toBeInstanceOf(Date);
+        expect(s.lastSeenAt.getTime()).toBeGreaterThanOrEqual(s.createdAt.getTime());
+        expect(s.expiresAt.getTime()).toBeGreaterThan(Date.now());
+      }
+      expect(list[0].createdAt.getTime()).toBe(a.session.createdAt.getTime());
+      expect((await sessions.list(userId)).every((s) => !s.current)).toBe(true);
+      expect(JSON.stringify(list)).not.toContain(a.token.slice(3));
+    });
+
+    it('leaves out, and prunes from the index, a session whose key is gone', async () => {
+      const userId = freshUser();
+      const live = await sessions.issue({ userId, device: 'live' });
+      const gone = await sessions.issue({ userId, device: 'gone' });
+      // As if Redis had evicted it without anyone noticing.
+      await redis.client.del(keysOfToken(prefix, gone.token).session);
+      expect((await sessions.list(userId)).map((s) => s.device)).toEqual(['live']);
+      expect(await redis.client.zcard(userIndexKey(prefix, routingTagFor(userId), userId))).toBe(1);
+      expect(await sessions.getByToken(live.token)).not.toBeNull();
+    });
+  });
+
+  describe('revoke', () => {
+    it('ends the session with that public id when it belongs to the user', async () => {
+      const userId = freshUser();
+      const { token, session } = await sessions.issue({ userId });
+      expect(await sessions.revoke(userId, session.id)).toBe(true);
+      expect(await sessions.getByToken(token)).toBeNull();
+      expect(await sessions.revoke(userId, session.id)).toBe(false);
+    });
+
+    it("returns false for another user's session id and for unknown ids, ending nothing", async () => {
+      const { token, session } = await sessions.issue({ userId: freshUser() });
+      expect(await sessions.revoke(freshUser(), session.id)).toBe(false);
+      expect(await sessions.revoke(session.userId, 'AAAAAAAAAAAAAAAA')).toBe(false);
+      expect(await sessions.getByToken(token)).not.toBeNull();
+    });
+  });
+
+  describe('regenerate', () => {
+    it('moves the session to a new token: the new one works, the old one is dead, data and deadlines are kept', async () => {
+      const userId = freshUser();
+      const { token: oldToken, session } = await sessions.issue({ userId, device: 'laptop', data: { role: 'user' } });
+      await sessions.set(session, 'cart', ['a']);
+      const res = nodeResponse();
+      const next = await sessions.regenerate(session, res);
+      const newToken = /^sid=([^;]+);/.exec(String(res.getHeader('set-cookie')))![1];
+
+      expect(newToken).toMatch(TOKEN);
+      expect(newToken).not.toBe(oldToken);
+      // A new token means a new public id; the returned session must carry it (lists and revoke use it).
+      expect(next.id).not.toBe(session.id);
+      expect(await sessions.getByToken(oldToken)).toBeNull();
+      expect(await exists(oldToken)).toBe(false);
+      const read = await sessions.getByToken(newToken);
+      expect(read).toMatchObject({ id: next.id, userId, device: 'laptop', data: { role: 'user', cart: ['a'] } });
+      expect(read!.createdAt.getTime()).toBe(session.createdAt.getTime());
+      expect(read!.absoluteExpiresAt.getTime()).toBe(session.absoluteExpiresAt.getTime());
+      expect((await sessions.list(userId)).map((s) => s.id)).toEqual([next.id]);
+
+      // The returned session is usable; the old object is not.
+      await sessions.set(next, 'cart', ['b']);
+      expect((await sessions.getByToken(newToken))!.data.cart).toEqual(['b']);
+      await expect(sessions.set(session, 'cart', ['c'])).rejects.toBeInstanceOf(SessionNotFoundError);
+      await expect(sessions.regenerate(session)).rejects.toBeInstanceOf(SessionNotFoundError);
+    });
+
+    it('keeps the remaining lifetime: the new key expires no later than the old one would have', async () => {
+      const { token, session } = await sessions.issue({ userId: freshUser() });
+      const oldKey = keysOfToken(prefix, token).session;
+      const before = (await redisNowMs(redis.client)) + (await redis.client.pttl(oldKey));
+      await sessions.regenerate(session);
+      const [newKey] = (await keysUnder(redis.client, `${prefix}s:{${token.slice(0, 3)}}:`)).filter((k) => k !== oldKey);
+      const after = (await redisNowMs(redis.client)) + (await redis.client.pttl(newKey));
+      expect(after).toBeLessThanOrEqual(before + 5);
+      expect(after).toBeGreaterThan(before - 100);
+    });
+  });
+
+  describe('isRedisUp', () => {
+    it('is true while Redis answers', async () => {
+      expect(await sessions.isRedisUp()).toBe(true);
+    });
+  });
+});
+
+// The local cache must never serve a session that was ended in-process.
+describe('SessionService with the local cache on', () => {
+  let redis: TestRedis;
+  let mod: RunningSessionModule;
+  let sessions: SessionService<Record<string, any>>;
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    mod = await startSessionModule({ redis: redis.url, keyPrefix: uniquePrefix('svc-cache'), cache: { enabled: true } });
+    sessions = mod.service;
+  });
+  afterAll(async () => {
+    await mod?.close();
+    await redis?.close();
+  });
+
+  /** Issues a session and touches it so that the cache holds it. */
+  async function cached(userId = freshUser()) {
+    const issued = await sessions.issue({ userId });
+    expect(await sessions.touch(issued.token)).not.toBeNull();
+    expect(await sessions.touch(issued.token)).not.toBeNull();
+    return issued;
+  }
+
+  it.each([
+    ['destroy', (s: ActiveSession<Record<string, any>>) => sessions.destroy(s)],
+    ['destroyAllForUser', (s: ActiveSession<Record<string, any>>) => sessions.destroyAllForUser(s.userId)],
+    ['revoke', (s: ActiveSession<Record<string, any>>) => sessions.revoke(s.userId, s.id)],
+    ['regenerate', (s: ActiveSession<Record<string, any>>) => sessions.regenerate(s)],
+  ])('touch returns null right after %s', async (_how, end) => {
+    const { token, session } = await cached();
+    await end(session);
+    expect(await sessions.touch(token)).toBeNull();
+  });
+
+  it('touch returns null right after destroyOthers for the other sessions', async () => {
+    const userId = freshUser();
+    const keep = await cached(userId);
+    const other = await cached(userId);
+    await sessions.destroyOthers(keep.session);
+    expect(await sessions.touch(other.token)).toBeNull();
+    expect(await sessions.touch(keep.token)).not.toBeNull();
+  });
+
+  it('touch sees a write made through set() on this instance at once, whichever session object it was made with', async () => {
+    // Read-your-own-write on one instance must not depend on an invalidation message arriving first: repeated, so
+    // that a window between the write and its invalidation shows up.
+    const stale: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const { token, session } = await cached();
+      await sessions.set(session, 'cart', [`x${i}`]);
+      const a = (await sessions.touch(token))!.data.cart;
+      if (JSON.stringify(a) !== JSON.stringify([`x${i}`])) stale.push(`issued object, round ${i}: ${JSON.stringify(a)}`);
+      const viaRead = (await sessions.getByToken(token))!;
+      await sessions.set(viaRead, 'cart', [`y${i}`]);
+      const b = (await sessions.touch(token))!.data.cart;
+      if (JSON.stringify(b) !== JSON.stringify([`y${i}`])) stale.push(`getByToken object, round ${i}: ${JSON.stringify(b)}`);
+    }
+    expect(stale).toEqual([]);
+  });
+
+  it('touch sees a write made through the session touch returned', async () => {
+    const { token } = await cached();
+    const current = (await sessions.touch(token))!;
+    await sessions.set(current, 'cart', ['z']);
+    expect((await sessions.touch(token))!.data.cart).toEqual(['z']);
+  });
+});
