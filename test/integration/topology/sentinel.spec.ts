@@ -1,3 +1,5 @@
+import { filter, firstValueFrom, timeout } from 'rxjs';
+import { SessionEvent, SessionEvents, SessionService } from 'nestjs-redis-session';
 import { HttpResult } from '../../harness/http-client';
 import { uniquePrefix } from '../../harness/redis';
 import { SentinelTopology, startSentinelTopology } from '../../harness/sentinel';
@@ -13,7 +15,9 @@ describe('Redis Sentinel', () => {
   beforeAll(async () => {
     topo = await startSentinelTopology({ downAfterMs: 1000, failoverTimeoutMs: 3000 });
     // The local cache is off so every request asks Redis: the Redis path is what a failover tests.
-    app = await testApp(topo.connection).options({ keyPrefix: uniquePrefix('sentinel'), cache: { enabled: false } }).start();
+    app = await testApp(topo.connection)
+      .options({ keyPrefix: uniquePrefix('sentinel'), cache: { enabled: false }, events: { configureKeyspaceNotifications: true } })
+      .start();
   }, 40_000);
 
   afterAll(async () => {
@@ -81,5 +85,23 @@ describe('Redis Sentinel', () => {
     const second = app.client();
     await second.login('alice', 'tablet');
     expect((await second.get('/sessions')).body).toHaveLength(2);
+  });
+
+  // Runs after the failover above: the subscriber must have followed the new master, and the promoted replica must
+  // have been given the notification flags (the library re-checks them on every reconnect).
+  it('keeps delivering events after the failover: created, invalidated and expired', async () => {
+    const events = app.get(SessionEvents);
+    const service = app.get(SessionService);
+    const seen = (match: (e: SessionEvent) => boolean, ms = 6000) =>
+      firstValueFrom(events.events$.pipe(filter(match), timeout(ms)));
+    const created = seen((e) => e.type === 'created' && e.userId === 'after-failover');
+    const { session } = await service.issue({ userId: 'after-failover', idleTimeoutSeconds: 1 });
+    expect((await created).id).toBe(session.id);
+    const expired = seen((e) => e.type === 'expired' && e.id === session.id);
+    expect(await expired).toMatchObject({ userId: 'after-failover', detectedBy: 'notification' });
+    const other = await service.issue({ userId: 'after-failover' });
+    const invalidated = seen((e) => e.type === 'invalidated' && e.id === other.session.id);
+    await service.destroy(other.session);
+    expect(await invalidated).toMatchObject({ reason: 'logout' });
   });
 });
