@@ -1,22 +1,13 @@
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
-import { Type } from 'class-transformer';
+import { IsOptional, IsString, Matches, Max, MaxLength } from 'class-validator';
 import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  ValidateNested,
-  ValidationArguments,
-} from 'class-validator';
-
-const got = (a: ValidationArguments) => `, got ${JSON.stringify(a.value)}`;
-const positiveInt = { message: (a: ValidationArguments) => `must be a positive integer${got(a)}` };
-const bool = { message: (a: ValidationArguments) => `must be a boolean${got(a)}` };
+  got,
+  OptionalBoolean,
+  OptionalNested,
+  OptionalNonNegativeInt,
+  OptionalOneOf,
+  OptionalPositiveInt,
+} from './validation/option-validators';
 
 /** Where the sessions live: a URL, ioredis options, Sentinel/Cluster descriptions, or a client the app owns. */
 export type SessionRedisConnection =
@@ -37,13 +28,11 @@ export class SessionCookieOptions {
   name?: string;
 
   /** Send only over HTTPS. Turn on in production. @default false */
-  @IsOptional()
-  @IsBoolean(bool)
+  @OptionalBoolean()
   secure?: boolean;
 
   /** SameSite attribute. `none` requires `secure`. @default 'lax' */
-  @IsOptional()
-  @IsIn(['lax', 'strict', 'none'], { message: (a) => `must be one of lax, strict, none${got(a)}` })
+  @OptionalOneOf(['lax', 'strict', 'none'])
   sameSite?: 'lax' | 'strict' | 'none';
 
   /** Domain attribute; leave unset to bind the cookie to the exact host (safest). @default undefined */
@@ -63,20 +52,15 @@ export class SessionCookieOptions {
  */
 export class SessionCacheOptions {
   /** Keep hot sessions in memory so that a request costs no Redis round trip. @default false */
-  @IsOptional()
-  @IsBoolean(bool)
+  @OptionalBoolean()
   enabled?: boolean;
 
   /** Most sessions kept (LRU). @default 10000 */
-  @IsOptional()
-  @IsInt(positiveInt)
-  @Min(1, positiveInt)
+  @OptionalPositiveInt()
   maxEntries?: number;
 
   /** Longest time a cached session is trusted without Redis confirming it, in ms. @default 30000 */
-  @IsOptional()
-  @IsInt(positiveInt)
-  @Min(1, positiveInt)
+  @OptionalPositiveInt()
   maxStalenessMs?: number;
 
   /**
@@ -84,9 +68,7 @@ export class SessionCacheOptions {
    * effective idle timeout is between `idleTimeoutSeconds - refreshIntervalSeconds` and `idleTimeoutSeconds`.
    * @default a tenth of idleTimeoutSeconds (at least 1)
    */
-  @IsOptional()
-  @IsInt(positiveInt)
-  @Min(1, positiveInt)
+  @OptionalPositiveInt()
   refreshIntervalSeconds?: number;
 }
 
@@ -97,15 +79,11 @@ export class SessionCacheOptions {
  */
 export class SessionRememberMeOptions {
   /** Idle timeout of remembered sessions. @default 604800 (7 days) */
-  @IsOptional()
-  @IsInt(positiveInt)
-  @Min(1, positiveInt)
+  @OptionalPositiveInt()
   idleTimeoutSeconds?: number;
 
   /** Absolute lifetime of remembered sessions; also the cookie's Max-Age. @default 2592000 (30 days) */
-  @IsOptional()
-  @IsInt(positiveInt)
-  @Min(1, positiveInt)
+  @OptionalPositiveInt()
   absoluteTimeoutSeconds?: number;
 }
 
@@ -116,18 +94,15 @@ export class SessionRememberMeOptions {
  */
 export class SessionBindingOptions {
   /** Bind to the User-Agent header. @default false */
-  @IsOptional()
-  @IsBoolean(bool)
+  @OptionalBoolean()
   userAgent?: boolean;
 
   /** Bind to the client IP. Mobile users change IPs often: expect sign-outs. @default false */
-  @IsOptional()
-  @IsBoolean(bool)
+  @OptionalBoolean()
   ip?: boolean;
 
   /** Take the client IP from the leftmost X-Forwarded-For entry (only behind a proxy you trust). @default false */
-  @IsOptional()
-  @IsBoolean(bool)
+  @OptionalBoolean()
   trustProxy?: boolean;
 }
 
@@ -138,15 +113,11 @@ export class SessionBindingOptions {
  */
 export class SessionRotationOptions {
   /** Rotate the token of a session in use this often; 0 turns rotation off. @default 0 */
-  @IsOptional()
-  @IsInt({ message: (a) => `must be a non-negative integer${got(a)}` })
-  @Min(0, { message: (a) => `must be a non-negative integer${got(a)}` })
+  @OptionalNonNegativeInt()
   everySeconds?: number;
 
   /** How long the previous token still works after a rotation. @default 30 */
-  @IsOptional()
-  @IsInt({ message: (a) => `must be a non-negative integer${got(a)}` })
-  @Min(0, { message: (a) => `must be a non-negative integer${got(a)}` })
+  @OptionalNonNegativeInt()
   graceSeconds?: number;
 }
 
@@ -156,8 +127,7 @@ export class SessionRotationOptions {
  */
 export class SessionEventsOptions {
   /** Publish created/invalidated events and listen for them and for Redis expiry/eviction. @default true */
-  @IsOptional()
-  @IsBoolean(bool)
+  @OptionalBoolean()
   enabled?: boolean;
 
   /**
@@ -165,20 +135,15 @@ export class SessionEventsOptions {
    * managed Redis services often forbid CONFIG; when off, missing flags are reported as a warning.
    * @default false
    */
-  @IsOptional()
-  @IsBoolean(bool)
+  @OptionalBoolean()
   configureKeyspaceNotifications?: boolean;
 
   /** Seconds between cleanup sweeps of user indexes (one instance at a time runs it); 0 turns it off. @default 300 */
-  @IsOptional()
-  @IsInt({ message: (a) => `must be a non-negative integer${got(a)}` })
-  @Min(0, { message: (a) => `must be a non-negative integer${got(a)}` })
+  @OptionalNonNegativeInt()
   sweepIntervalSeconds?: number;
 
   /** SCAN COUNT per sweep step: keeps every single Redis command short. @default 500 */
-  @IsOptional()
-  @IsInt(positiveInt)
-  @Min(1, positiveInt)
+  @OptionalPositiveInt()
   sweepBatchSize?: number;
 }
 
@@ -200,27 +165,19 @@ export class SessionModuleOptions {
   keyPrefix?: string;
 
   /** Sliding idle timeout: a session unused this long expires. @default 1800 */
-  @IsOptional()
-  @IsInt(positiveInt)
-  @Min(1, positiveInt)
+  @OptionalPositiveInt()
   idleTimeoutSeconds?: number;
 
   /** Absolute lifetime from creation; sliding never extends a session past it. @default 86400 */
-  @IsOptional()
-  @IsInt(positiveInt)
-  @Min(1, positiveInt)
+  @OptionalPositiveInt()
   absoluteTimeoutSeconds?: number;
 
   /** Cookie attributes. */
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => SessionCookieOptions)
+  @OptionalNested(SessionCookieOptions)
   cookie?: SessionCookieOptions;
 
   /** Most bytes of data (field names + JSON values) one session may hold. @default 16384 */
-  @IsOptional()
-  @IsInt(positiveInt)
-  @Min(1, positiveInt)
+  @OptionalPositiveInt()
   @Max(16 * 1024 * 1024, { message: (a) => `must be at most 16777216${got(a)}` })
   maxDataBytes?: number;
 
@@ -228,77 +185,57 @@ export class SessionModuleOptions {
    * Compress data values of at least this many bytes of JSON (brotli, marked so reads know); 0 turns it off.
    * For large carts or preferences; `maxDataBytes` counts the stored (compressed) size. @default 0
    */
-  @IsOptional()
-  @IsInt({ message: (a) => `must be a non-negative integer${got(a)}` })
-  @Min(0, { message: (a) => `must be a non-negative integer${got(a)}` })
+  @OptionalNonNegativeInt()
   compressValuesOverBytes?: number;
 
   /** Each Redis command fails after this many ms (the request then gets 503). @default 1000 */
-  @IsOptional()
-  @IsInt(positiveInt)
-  @Min(1, positiveInt)
+  @OptionalPositiveInt()
   redisCommandTimeoutMs?: number;
 
   /** Events and cleanup. */
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => SessionEventsOptions)
+  @OptionalNested(SessionEventsOptions)
   events?: SessionEventsOptions;
 
   /** Local cache of hot sessions. */
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => SessionCacheOptions)
+  @OptionalNested(SessionCacheOptions)
   cache?: SessionCacheOptions;
 
   /**
    * Check at boot that the Redis deployment can keep sessions (persistence, eviction policy, notification flags)
    * and log what is at risk. Read-only. @default true
    */
-  @IsOptional()
-  @IsBoolean(bool)
+  @OptionalBoolean()
   checkRedisAtBoot?: boolean;
 
   /** Stop boot when that check finds a risk, instead of warning. @default false */
-  @IsOptional()
-  @IsBoolean(bool)
+  @OptionalBoolean()
   strictRedisChecks?: boolean;
 
   /** Also accept `Authorization: Bearer <token>` (non-browser clients; the same guard and sessions). @default false */
-  @IsOptional()
-  @IsBoolean(bool)
+  @OptionalBoolean()
   acceptBearerToken?: boolean;
 
   /** Most live sessions one user may have; 0 means no limit. @default 0 */
-  @IsOptional()
-  @IsInt({ message: (a) => `must be a non-negative integer${got(a)}` })
-  @Min(0, { message: (a) => `must be a non-negative integer${got(a)}` })
+  @OptionalNonNegativeInt()
   maxSessionsPerUser?: number;
 
   /**
    * At the limit, a new login ends the oldest session (`evict-oldest`, event reason `max-sessions`) or is refused
    * with SessionLimitError (409). @default 'evict-oldest'
    */
-  @IsOptional()
-  @IsIn(['evict-oldest', 'refuse'], { message: (a) => `must be one of evict-oldest, refuse${got(a)}` })
+  @OptionalOneOf(['evict-oldest', 'refuse'])
   onSessionLimit?: 'evict-oldest' | 'refuse';
 
   /** Timeouts of remembered sessions. */
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => SessionRememberMeOptions)
+  @OptionalNested(SessionRememberMeOptions)
   rememberMe?: SessionRememberMeOptions;
 
   /** Rotate tokens of sessions in use every N seconds. Off by default. */
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => SessionRotationOptions)
+  @OptionalNested(SessionRotationOptions)
   rotation?: SessionRotationOptions;
 
   /** Hijack detection by binding sessions to the client. Off by default. */
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => SessionBindingOptions)
+  @OptionalNested(SessionBindingOptions)
   binding?: SessionBindingOptions;
 
   /** Name of this app instance in events (`instance`). @default `<hostname>:<pid>:<random>` */

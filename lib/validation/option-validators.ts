@@ -1,0 +1,26 @@
+import { applyDecorators } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, Min, ValidateNested, ValidationArguments } from 'class-validator';
+
+/**
+ * The few shapes SessionModule options take, each as one decorator with the message users see at boot
+ * (`<option> must be a positive integer, got -5`).
+ * @internal
+ */
+export const got = (a: ValidationArguments) => `, got ${JSON.stringify(a.value)}`;
+
+const positive = { message: (a: ValidationArguments) => `must be a positive integer${got(a)}` };
+const nonNegative = { message: (a: ValidationArguments) => `must be a non-negative integer${got(a)}` };
+
+export const OptionalPositiveInt = () => applyDecorators(IsOptional(), IsInt(positive), Min(1, positive));
+
+export const OptionalNonNegativeInt = () => applyDecorators(IsOptional(), IsInt(nonNegative), Min(0, nonNegative));
+
+export const OptionalBoolean = () =>
+  applyDecorators(IsOptional(), IsBoolean({ message: (a: ValidationArguments) => `must be a boolean${got(a)}` }));
+
+export const OptionalOneOf = (values: readonly string[]) =>
+  applyDecorators(IsOptional(), IsIn(values as string[], { message: (a) => `must be one of ${values.join(', ')}${got(a)}` }));
+
+/** A nested options object, validated as an instance of `cls`. */
+export const OptionalNested = (cls: new () => object) => applyDecorators(IsOptional(), ValidateNested(), Type(() => cls));
