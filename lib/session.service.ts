@@ -31,6 +31,8 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   /** Cookie reader/writer shared with the guard. @internal */
   readonly cookie: SessionCookie;
   private readonly refreshMs: number;
+  /** Cache misses being resolved, by token hash (single flight). */
+  private readonly inFlight = new Map<string, Promise<ActiveSession<TData> | null>>();
 
   constructor(
     private readonly store: SessionStore,
@@ -182,6 +184,16 @@ export class SessionService<TData extends object = Record<string, unknown>> {
       }
       if (now - entry.confirmedAt < this.refreshMs && now < s.expiresAt) return entry.session as ActiveSession<TData>;
     }
+    // Many requests of one hot session arrive together when its entry was just dropped: one Redis read serves all.
+    let pending = this.inFlight.get(hash);
+    if (!pending) {
+      pending = this.resolveIntoCache(token, hash).finally(() => this.inFlight.delete(hash));
+      this.inFlight.set(hash, pending);
+    }
+    return pending;
+  }
+
+  private async resolveIntoCache(token: string, hash: string): Promise<ActiveSession<TData> | null> {
     const epoch = this.cache.epoch;
     const now = Date.now();
     const lastSlide = this.cache.lastSlide(hash);

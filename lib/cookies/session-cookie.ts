@@ -9,8 +9,10 @@ import { addHeaderToken, AnyRequest, appendHeader, headerValue } from '../http/h
  */
 export class SessionCookie {
   private readonly attributes: SerializeOptions;
+  private readonly needle: string;
 
   constructor(private readonly options: ResolvedSessionOptions['cookie']) {
+    this.needle = `${options.name}=`;
     this.attributes = {
       httpOnly: true,
       secure: options.secure,
@@ -28,7 +30,7 @@ export class SessionCookie {
     const header = headerValue(req, 'cookie');
     if (!header) return undefined;
     // Fast path: most requests carry few cookies; parse() decodes every value, which we only need for ours.
-    if (!header.includes(this.options.name + '=')) return undefined;
+    if (!header.includes(this.needle)) return undefined;
     return parse(header)[this.options.name];
   }
 

@@ -28,6 +28,12 @@ export function appendHeader(res: unknown, name: string, value: string): void {
 export function addHeaderToken(res: unknown, name: string, token: string): void {
   const r = res as { getHeader?: (n: string) => unknown; header?: (n: string, v: string) => unknown; setHeader?: (n: string, v: string) => void };
   const current = r.getHeader?.(name);
+  if (current === undefined) {
+    // The common case (nothing set yet) without splitting and joining.
+    if (typeof r.header === 'function' && 'raw' in (res as object)) r.header(name, token);
+    else r.setHeader?.(name, token);
+    return;
+  }
   const list = current === undefined ? [] : String(current).split(',').map((s) => s.trim()).filter(Boolean);
   if (list.some((t) => t.toLowerCase() === token.toLowerCase())) return;
   const value = [...list, token].join(', ');

@@ -34,13 +34,13 @@ export class SessionMetrics {
     this.expired.add(1, this.attr('kind', kind));
   }
   guardOutcome(outcome: 'ok' | '401' | '503'): void {
-    this.guard.add(1, this.attr('outcome', outcome));
+    this.guard.add(1, outcome === 'ok' ? GUARD_OK : this.attr('outcome', outcome));
   }
   cacheLookup(hit: boolean): void {
-    this.cache.add(1, this.attr('result', hit ? 'hit' : 'miss'));
+    this.cache.add(1, hit ? CACHE_HIT : CACHE_MISS);
   }
   redisDuration(operation: string, ms: number): void {
-    this.latency.record(ms, this.attr('operation', operation));
+    this.latency.record(ms, operation === 'touch' ? OP_TOUCH : this.attr('operation', operation));
   }
 
   private attr(name: string, value: string): Attributes {
@@ -50,3 +50,9 @@ export class SessionMetrics {
     return a;
   }
 }
+
+// The attributes recorded on every request, built once.
+const GUARD_OK: Attributes = { outcome: 'ok' };
+const CACHE_HIT: Attributes = { result: 'hit' };
+const CACHE_MISS: Attributes = { result: 'miss' };
+const OP_TOUCH: Attributes = { operation: 'touch' };
