@@ -87,54 +87,58 @@ export class SessionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     do {
       const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}u:*`, 'COUNT', this.options.events.sweepBatchSize);
       cursor = next;
-      for (const indexKey of keys) {
-        report.indexesScanned++;
-        await this.sweepIndex(indexKey, report);
-      }
+      report.indexesScanned += keys.length;
+      if (keys.length > 0) await this.sweepPage(node, keys, report);
     } while (cursor !== '0');
   }
 
-  private async sweepIndex(indexKey: string, report: SweepReport): Promise<void> {
+  /**
+   * One SCAN page in four pipelined round trips (members, existence, removal, events) instead of two per index:
+   * every command stays short, and the sweep's time is not spent waiting on the network.
+   */
+  private async sweepPage(node: Redis, indexKeys: string[], report: SweepReport): Promise<void> {
     const prefix = this.options.keyPrefix;
-    const m = /^u:\{([^}]+)\}:(.*)$/s.exec(indexKey.slice(prefix.length));
-    if (!m) return;
-    const [, tag, userId] = m;
-    const command = this.connections.command;
-    const flat = (await command.zrange(indexKey, 0, '-1', 'WITHSCORES')) as string[];
-    if (flat.length === 0) return;
-    const probe = command.pipeline();
-    for (let i = 0; i < flat.length; i += 2) {
-      const k = sessionKeys(prefix, tag, flat[i]);
-      // An entry is stale once its session AND its shadow key are gone: while the shadow lives (a minute past
-      // expiry) the keyspace-notification path owns the entry, so the two never both report one session.
-      probe.exists(k.session, k.shadow);
-    }
-    const exists = (await probe.exec()) ?? [];
-    const stale: Array<{ hash: string; absolute: number }> = [];
-    for (let i = 0; i < flat.length; i += 2) {
-      if (exists[i / 2]?.[1] === 0) stale.push({ hash: flat[i], absolute: Number(flat[i + 1]) });
-    }
+    const indexes = indexKeys.flatMap((key) => {
+      const m = /^u:\{([^}]+)\}:(.*)$/s.exec(key.slice(prefix.length));
+      return m ? [{ key, tag: m[1], userId: m[2] }] : [];
+    });
+    const members = await exec(node, indexes.map((ix) => ['zrange', ix.key, '0', '-1', 'WITHSCORES']));
+    const entries: Array<{ index: (typeof indexes)[number]; hash: string; absolute: number }> = [];
+    indexes.forEach((index, i) => {
+      const flat = (members[i] as string[] | null) ?? [];
+      for (let j = 0; j < flat.length; j += 2) entries.push({ index, hash: flat[j], absolute: Number(flat[j + 1]) });
+    });
+    if (entries.length === 0) return;
+    // An entry is stale once its session AND its shadow key are gone: while the shadow lives (a minute past
+    // expiry) the keyspace-notification path owns the entry, so the two never both report one session.
+    const exists = await exec(node, entries.map((e) => {
+      const k = sessionKeys(prefix, e.index.tag, e.hash);
+      return ['exists', k.session, k.shadow];
+    }));
+    const stale = entries.filter((_, i) => exists[i] === 0);
     if (stale.length === 0) return;
-    const removal = command.pipeline();
-    for (const { hash } of stale) removal.zrem(indexKey, hash);
-    const removed = (await removal.exec()) ?? [];
+    const removed = await exec(node, stale.map((e) => ['zrem', e.index.key, e.hash]));
     const channel = eventsChannel(prefix);
-    const publish = command.pipeline();
-    let toPublish = 0;
     const now = Date.now();
-    stale.forEach(({ hash, absolute }, i) => {
-      if (removed[i]?.[1] !== 1) return; // someone else removed it first, and reported it
+    const events: string[][] = [];
+    stale.forEach((e, i) => {
+      if (removed[i] !== 1) return; // someone else removed it first, and reported it
       report.entriesRemoved++;
       const event: PublishedEvent = {
-        type: 'expired', id: publicHandle(hash), userId, at: now, instance: this.options.instanceId,
-        cause: absolute <= now ? 'absolute' : 'idle',
+        type: 'expired', id: publicHandle(e.hash), userId: e.index.userId, at: now, instance: this.options.instanceId,
+        cause: e.absolute <= now ? 'absolute' : 'idle',
       };
-      publish.publish(channel, JSON.stringify(event));
-      toPublish++;
+      events.push(['publish', channel, JSON.stringify(event)]);
     });
-    if (toPublish > 0 && this.options.events.enabled) {
-      await publish.exec();
-      report.expiredEventsPublished += toPublish;
+    if (events.length > 0 && this.options.events.enabled) {
+      await exec(node, events);
+      report.expiredEventsPublished += events.length;
     }
   }
+}
+
+/** Runs commands in one pipeline; a failed command yields null (e.g. a key that moved during resharding). */
+async function exec(node: Redis, commands: string[][]): Promise<unknown[]> {
+  const replies = (await node.pipeline(commands).exec()) ?? [];
+  return replies.map(([err, value]) => (err ? null : value));
 }
