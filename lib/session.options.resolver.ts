@@ -86,6 +86,7 @@ export function resolveSessionOptions(raw: SessionModuleOptions): ResolvedSessio
     cookie: cookie as ResolvedSessionOptions['cookie'],
     maxDataBytes: raw.maxDataBytes ?? d.maxDataBytes,
     compressValuesOverBytes: raw.compressValuesOverBytes ?? d.compressValuesOverBytes,
+    batchTouches: raw.batchTouches ?? d.batchTouches,
     redisCommandTimeoutMs: raw.redisCommandTimeoutMs ?? d.redisCommandTimeoutMs,
     events: { ...d.events, ...stripUndefined(raw.events ?? {}) },
     cache: { ...d.cache, ...cacheRaw, refreshIntervalMs: refreshMs },

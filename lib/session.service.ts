@@ -3,7 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { SessionCookie } from './cookies/session-cookie';
 import { isWellFormedToken, routingTagOf, tokenHash } from './crypto/session-token';
 import { SessionNotFoundError } from './errors';
-import { FIELD_NAME_INVALID, LIFETIME_INVALID } from './errors/messages';
+import { FIELD_NAME_INVALID, LIFETIME_INVALID, TEXT_INVALID } from './errors/messages';
 import { clientBinding } from './http/client-binding';
 import { AnyRequest, headerValue } from './http/http-adapter';
 import { REQUEST_SESSION } from './session.constants';
@@ -73,9 +73,12 @@ export class SessionService<TData extends object = Record<string, unknown>> {
    */
   async issue(input: CreateSessionInput<TData>, req?: AnyRequest): Promise<{ token: string; session: ActiveSession<TData> }> {
     const userId = String(input.userId);
+    assertPlainText('userId', userId);
+    const device = input.device || 'unknown';
+    assertPlainText('device', device);
     const data = (input.data ?? {}) as Record<string, unknown>;
     Object.keys(data).forEach(assertFieldName);
-    const { token, session } = await this.store.create(userId, input.device ?? 'unknown', data, this.lifetimeOf(input), {
+    const { token, session } = await this.store.create(userId, device, data, this.lifetimeOf(input), {
       binding: clientBinding(req, this.options.binding),
       remembered: input.remember === true,
     });
@@ -342,6 +345,11 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     }
   }
 
+}
+
+/** User ids and device labels: 1-256 characters, no control characters (they travel inside script replies). */
+function assertPlainText(what: string, value: string): void {
+  if (typeof value !== 'string' || !/^[^\x00-\x1f\x7f]{1,256}$/.test(value)) throw new TypeError(TEXT_INVALID(what, value));
 }
 
 function assertFieldName(name: string): void {

@@ -16,6 +16,8 @@ export const SESSION_LIMIT = (limit: number) =>
   `This account already has ${limit} active sessions (maxSessionsPerUser); sign out elsewhere first`;
 export const LIFETIME_INVALID = (name: string, value: unknown) =>
   `${name} must be a positive integer number of seconds, got ${JSON.stringify(value)}`;
+export const TEXT_INVALID = (what: string, value: unknown) =>
+  `${what} must be 1-256 characters without control characters, got ${JSON.stringify(value)}`;
 export const NO_ACTIVE_SESSION =
   'No session on this request: put SessionGuard on the route (or the controller) before reading @Session()';
 export const REDIS_REPLY_UNEXPECTED = (what: string) => `Unexpected reply from Redis for ${what}`;

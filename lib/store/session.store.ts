@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Cluster, Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { SessionDataTooLargeError, SessionLimitError, SessionUnavailableError } from '../errors';
 import { newToken, publicHandle, routingTagFor, routingTagOf, tokenHash } from '../crypto/session-token';
 import type { ResolvedSessionOptions } from '../session.options';
@@ -7,8 +7,9 @@ import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from '../session.tokens';
 import type { InvalidationReason } from '../session.types';
 import { eventsChannel, sessionKeys, userIndexKey } from './session.keys';
 import { SessionMetrics } from '../metrics/session-metrics';
+import { TouchBatcher } from './touch-batcher';
 import { defineSessionScripts } from './session.scripts';
-import { DATA_FIELD_PREFIX, decodeSessionFields, StoredSession } from './stored-session';
+import { DATA_FIELD_PREFIX, decodeSessionFields, FIELD_SEPARATOR, StoredSession } from './stored-session';
 import { decodeValue, ValueCodec } from './value-codec';
 
 /** How long a shadow key outlives its session: time enough for every instance to read the user id on expiry. */
@@ -29,6 +30,8 @@ export class SessionStore {
   private readonly graceMs: number;
   private lastFailureLog = 0;
   private readonly codec: ValueCodec;
+  /** Shares one round trip among the touches of one event-loop turn; absent on Cluster. */
+  private readonly batcher?: TouchBatcher;
 
   constructor(
     @Inject(SESSION_REDIS_CLIENT) private readonly redis: Redis | Cluster,
@@ -40,6 +43,7 @@ export class SessionStore {
     this.codec = new ValueCodec(options.compressValuesOverBytes);
     this.channel = options.events.enabled ? eventsChannel(options.keyPrefix) : '';
     this.graceMs = options.events.enabled ? SHADOW_GRACE_MS : 0;
+    if (options.batchTouches && !(redis instanceof Cluster)) this.batcher = new TouchBatcher(redis, this.graceMs);
   }
 
   /** Creates a session and returns its token (the only time the raw token exists server-side). */
@@ -94,10 +98,15 @@ export class SessionStore {
   async touchByHash(tag: string, hash: string, slide = true): Promise<StoredSession | null> {
     const keys = sessionKeys(this.prefix, tag, hash);
     const reply = await this.run(
-      () => this.redis.sessionTouch(keys.session, keys.shadow, slide ? '1' : '0', this.graceMs), 'touch',
+      () =>
+        this.batcher
+          ? this.batcher.touch(keys.session, keys.shadow, slide)
+          : this.redis.sessionTouch(keys.session, keys.shadow, slide ? '1' : '0', this.graceMs),
+      'touch',
     );
     if (!reply) return null;
-    const [now, expiresAt, flat] = reply;
+    const [now, expiresAt, packed] = reply;
+    const flat = packed.split(FIELD_SEPARATOR);
     // A token rotated moments ago: follow the stub to the session's new key (one hop; stubs never chain).
     if (flat[0] === 'f') return flat[1] === hash ? null : this.touchByHash(tag, flat[1], slide);
     const session = decodeSessionFields(tag, hash, flat, now, expiresAt);

@@ -31,6 +31,9 @@ export function handleOf(stored: StoredSession): string {
   return (stored.handle ??= publicHandle(stored.hash));
 }
 
+/** What touch scripts join a session's fields and values with (\x1f, unit separator); never stored by the library. */
+export const FIELD_SEPARATOR = '\x1f';
+
 /** Prefix of data fields in the session hash; metadata fields are single letters and never start with it. */
 export const DATA_FIELD_PREFIX = '.';
 

@@ -21,7 +21,7 @@ export class AuthController {
     if (!user) throw new UnauthorizedException('Invalid username or password');
     const session = await this.sessions.create(req, res, {
       userId: user.id,
-      device: body.device ?? 'unknown',
+      device: body.device || 'unknown',
       data: { username: user.username },
     });
     return { userId: session.userId, expiresAt: session.expiresAt.toISOString() };

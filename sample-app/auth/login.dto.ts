@@ -1,4 +1,4 @@
-import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
 export class LoginDto {
   @IsString()
@@ -14,5 +14,7 @@ export class LoginDto {
   @IsOptional()
   @IsString()
   @MaxLength(100)
+  // The library refuses control characters in device labels; say so as a 400 rather than a 500.
+  @Matches(/^[^\x00-\x1f\x7f]*$/, { message: 'device must not contain control characters' })
   device?: string;
 }

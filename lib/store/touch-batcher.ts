@@ -1,0 +1,58 @@
+import type { Redis } from 'ioredis';
+
+type TouchReply = [number, number, string] | null;
+
+interface Pending {
+  session: string;
+  shadow: string;
+  slide: '0' | '1';
+  resolve(reply: TouchReply): void;
+  reject(err: unknown): void;
+}
+
+/** Most sessions in one script call: keeps each call short (Redis runs a script to completion). */
+const MAX_BATCH = 64;
+
+/**
+ * Sends the touches of all requests that arrive within one event-loop turn as one script call. Under load this
+ * turns N socket writes, N ioredis commands and N reply parses into one each (profiled: the per-command cost, not
+ * the script, dominated the request). A lone request waits one setImmediate, nothing more.
+ * Standalone and Sentinel only: on Cluster the sessions of one batch live in different slots.
+ * @internal
+ */
+export class TouchBatcher {
+  private queue: Pending[] = [];
+  private scheduled = false;
+
+  constructor(private readonly redis: Redis, private readonly graceMs: number) {}
+
+  touch(session: string, shadow: string, slide: boolean): Promise<TouchReply> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ session, shadow, slide: slide ? '1' : '0', resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const all = this.queue;
+    this.queue = [];
+    for (let i = 0; i < all.length; i += MAX_BATCH) this.send(all.slice(i, i + MAX_BATCH));
+  }
+
+  private send(batch: Pending[]): void {
+    const keys: string[] = [];
+    const slides: string[] = [];
+    for (const p of batch) {
+      keys.push(p.session, p.shadow);
+      slides.push(p.slide);
+    }
+    this.redis.sessionTouchMany(keys.length, ...keys, this.graceMs, ...slides).then(
+      (replies) => batch.forEach((p, i) => p.resolve((replies[i] as TouchReply) || null)),
+      (err: unknown) => batch.forEach((p) => p.reject(err)),
+    );
+  }
+}
