@@ -415,8 +415,10 @@ function evaluateTargets(rows: AppSummary[]): Target[] {
   for (const a of ['express', 'fastify'] as const) {
     const r = get(`ours-strict-${a}`);
     if (!r) continue;
-    const ok = Math.abs(r.roundTripsPerReq - 1) < 0.02;
-    out.push({ status: ok ? 'PASS' : 'MISS', what: `strict ${a}: exactly 1 Redis round trip per request`, detail: `${r.roundTripsPerReq.toFixed(3)} RT/req (${r.commandsPerReq.toFixed(2)} commands incl. inside the script)` });
+    // One round trip per request at most: with batchTouches (the default) the requests of one event-loop turn share
+    // it, so under load the count per request falls below 1; it must never exceed 1 (no second, sequential trip).
+    const ok = r.roundTripsPerReq > 0 && r.roundTripsPerReq <= 1.02;
+    out.push({ status: ok ? 'PASS' : 'MISS', what: `strict ${a}: at most 1 Redis round trip per request (shared when batched)`, detail: `${r.roundTripsPerReq.toFixed(3)} RT/req (${r.commandsPerReq.toFixed(2)} commands incl. inside the script)` });
     out.push({ status: r.setCookieOnRead ? 'MISS' : 'PASS', what: `strict ${a}: no Set-Cookie on plain reads`, detail: r.setCookieOnRead ? 'GET /me sets a cookie' : 'none' });
   }
   ratioTarget('ours-strict-express', 0.85, 'strict Express: >= 0.85 of bare Nest+Express');
