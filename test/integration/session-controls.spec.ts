@@ -12,7 +12,7 @@ import {
   SessionModuleOptions,
   SessionService,
 } from 'nestjs-redis-session';
-import { startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';
+import { commandCalls, startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';
 
 @Controller()
 @UseGuards(SessionGuard)
@@ -201,6 +201,27 @@ describe('session controls', () => {
       while (status === 200 && Date.now() < gone) status = (await get(url, { cookie: `sid=${token}` })).status;
       expect(status).toBe(401);
       expect((await get(url, { cookie: `sid=${fresh}` })).status).toBe(200);
+    });
+  });
+
+  describe('batched touches', () => {
+    it('serves the touches of one event-loop turn with one script call, each with its own answer', async () => {
+      const own = await startTestRedis([], { private: true });
+      const r = await controlsApp(own.url, {});
+      try {
+        const service = r.app.get(SessionService);
+        const issued = await Promise.all([1, 2, 3, 4, 5].map((i) => service.issue({ userId: `batch-${i}` })));
+        await service.destroy(issued[2].session);
+        const before = await commandCalls(own.client);
+        const touched = await Promise.all(issued.map((i) => service.touch(i.token)));
+        const after = await commandCalls(own.client);
+        expect(touched.map((t) => t?.userId ?? null)).toEqual(['batch-1', 'batch-2', null, 'batch-4', 'batch-5']);
+        expect((after.evalsha ?? 0) - (before.evalsha ?? 0) + (after.eval ?? 0) - (before.eval ?? 0)).toBe(1);
+        expect((after.hgetall ?? 0) - (before.hgetall ?? 0)).toBe(5);
+      } finally {
+        await r.app.close();
+        await own.close();
+      }
     });
   });
 });
