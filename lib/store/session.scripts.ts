@@ -9,12 +9,11 @@ import type { Cluster, Redis, Result } from 'ioredis';
  */
 export const SESSION_SCRIPTS = {
   sessionCreate: { file: 'create.lua', numberOfKeys: 3 },
-  sessionTouch: { file: 'touch.lua', numberOfKeys: 2 },
+  sessionTouch: { file: 'touch.lua', numberOfKeys: null },
   sessionSetField: { file: 'set-field.lua', numberOfKeys: 1 },
   sessionDestroy: { file: 'destroy.lua', numberOfKeys: null },
   sessionRegenerate: { file: 'regenerate.lua', numberOfKeys: 5 },
   sessionUnlock: { file: 'unlock.lua', numberOfKeys: 1 },
-  sessionTouchMany: { file: 'touch-many.lua', numberOfKeys: null },
 } as const;
 
 type ScriptName = keyof typeof SESSION_SCRIPTS;
@@ -36,7 +35,8 @@ declare module 'ioredis' {
     sessionCreate(
       session: string, shadow: string, index: string, ...args: Arg[]
     ): Result<[number, number, number], Context>;
-    sessionTouch(session: string, shadow: string, slide: '0' | '1', graceMs: Arg): Result<[number, number, string] | null, Context>;
+    /** numberOfKeys is dynamic: the first argument is the key count (two per session). */
+    sessionTouch(numberOfKeys: number, ...keysThenArgs: Arg[]): Result<Array<[number, number, string] | null>, Context>;
     sessionSetField(session: string, field: string, json: string, del: '0' | '1', maxBytes: Arg): Result<number, Context>;
     /** numberOfKeys is dynamic: the first argument is the key count. */
     sessionDestroy(numberOfKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
@@ -44,7 +44,5 @@ declare module 'ioredis' {
       oldSession: string, oldShadow: string, newSession: string, newShadow: string, index: string, ...args: Arg[]
     ): Result<[number, number] | null, Context>;
     sessionUnlock(lock: string, owner: string): Result<number, Context>;
-    /** numberOfKeys is dynamic: the first argument is the key count. */
-    sessionTouchMany(numberOfKeys: number, ...keysThenArgs: Arg[]): Result<Array<[number, number, string] | null>, Context>;
   }
 }

@@ -101,7 +101,7 @@ export class SessionStore {
       () =>
         this.batcher
           ? this.batcher.touch(keys.session, keys.shadow, slide)
-          : this.redis.sessionTouch(keys.session, keys.shadow, slide ? '1' : '0', this.graceMs),
+          : this.redis.sessionTouch(2, keys.session, keys.shadow, this.graceMs, slide ? '1' : '0').then((r) => r[0] || null),
       'touch',
     );
     if (!reply) return null;

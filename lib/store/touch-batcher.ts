@@ -50,7 +50,7 @@ export class TouchBatcher {
       keys.push(p.session, p.shadow);
       slides.push(p.slide);
     }
-    this.redis.sessionTouchMany(keys.length, ...keys, this.graceMs, ...slides).then(
+    this.redis.sessionTouch(keys.length, ...keys, this.graceMs, ...slides).then(
       (replies) => batch.forEach((p, i) => p.resolve((replies[i] as TouchReply) || null)),
       (err: unknown) => batch.forEach((p) => p.reject(err)),
     );
