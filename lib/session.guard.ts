@@ -27,7 +27,7 @@ export class SessionGuard implements CanActivate {
     this.metrics = sessions.metrics;
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE_METADATA, [
       context.getHandler(),
       context.getClass(),
@@ -39,9 +39,19 @@ export class SessionGuard implements CanActivate {
     req[REQUEST_SESSION] = null;
     const token = this.extractToken(req);
     if (!token || !isWellFormedToken(token)) return this.reject(isPublic);
+    const cached = this.sessions.fromCache(token, req);
+    if (cached) {
+      req[REQUEST_SESSION] = cached;
+      this.metrics.guardOutcome('ok');
+      return true;
+    }
+    return this.resolve(token, req, http.getResponse(), isPublic);
+  }
+
+  private async resolve(token: string, req: AnyRequest, res: unknown, isPublic: boolean | undefined): Promise<boolean> {
     let session: ActiveSession | null;
     try {
-      session = await this.sessions.authenticate(token, req, http.getResponse());
+      session = await this.sessions.authenticate(token, req, res);
     } catch (err) {
       // A public route does not need Redis; every other route fails closed.
       if (isPublic && err instanceof SessionUnavailableError) return true;

@@ -187,6 +187,29 @@ export class SessionService<TData extends object = Record<string, unknown>> {
       }
       if (now - entry.confirmedAt < this.refreshMs && now < s.expiresAt) return entry.session as ActiveSession<TData>;
     }
+    return this.resolveOnce(token, hash);
+  }
+
+  /**
+   * The guard's synchronous fast path: the session, when the local cache can vouch for it right now with nothing
+   * left to do (fresh, within its deadlines, binding matches, no rotation due); otherwise undefined and the guard
+   * takes the asynchronous path (authenticate). Saves the promise turns on the hottest path. @internal
+   */
+  fromCache(token: string, req: AnyRequest): ActiveSession<TData> | undefined {
+    if (!this.cache.usable) return undefined;
+    const entry = this.cache.get(tokenHash(token));
+    if (!entry) return undefined;
+    const now = Date.now();
+    const s = entry.stored;
+    if (now >= s.absoluteExpiresAt || now - entry.confirmedAt >= this.refreshMs || now >= s.expiresAt) return undefined;
+    if (s.binding !== undefined && s.binding !== clientBinding(req, this.options.binding)) return undefined;
+    const every = this.options.rotation.everySeconds * 1000;
+    if (every > 0 && now - (s.rotatedAt ?? s.createdAt) >= every) return undefined;
+    this.metrics.cacheLookup(true);
+    return entry.session as ActiveSession<TData>;
+  }
+
+  private resolveOnce(token: string, hash: string): Promise<ActiveSession<TData> | null> {
     // Many requests of one hot session arrive together when its entry was just dropped: one Redis read serves all.
     let pending = this.inFlight.get(hash);
     if (!pending) {

@@ -35,7 +35,20 @@ export class RedisServerProcess {
   /** Starts the server (on a new free port the first time, the same port on restarts) and waits for PING. */
   async start(timeoutMs = 10_000): Promise<this> {
     assertRedisServerInstalled();
-    if (!this.port) this.port = await freePort();
+    // A port found free can be taken before redis-server binds it (another process's outgoing connection, say):
+    // when this call chose the port, choose again. A restart keeps its port and gets no retry.
+    const choosesPort = !this.port;
+    for (let attempt = 1; ; attempt++) {
+      if (choosesPort) this.port = await freePort();
+      try {
+        return await this.startOnce(timeoutMs);
+      } catch (err) {
+        if (!choosesPort || attempt >= 3 || !/Address already in use/i.test((err as Error).message)) throw err;
+      }
+    }
+  }
+
+  private async startOnce(timeoutMs: number): Promise<this> {
     const configFile = this.options.configFile ? [this.options.configFile] : [];
     const child = spawn(
       'redis-server',

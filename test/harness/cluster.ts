@@ -196,11 +196,15 @@ export class ClusterTopology {
 
 /** Starts a Cluster; if any step fails, whatever was started is killed before the error is thrown. */
 export async function startClusterTopology(opts: ClusterTopologyOptions = {}): Promise<ClusterTopology> {
-  const topology = new ClusterTopology(opts);
-  try {
-    return await topology.start();
-  } catch (err) {
-    await topology.close();
-    throw err;
+  // Twelve ports found free can lose one to another process before the nodes bind them: then start over on new
+  // ones, once. Any other failure is reported at once.
+  for (let attempt = 1; ; attempt++) {
+    const topology = new ClusterTopology(opts);
+    try {
+      return await topology.start();
+    } catch (err) {
+      await topology.close();
+      if (attempt >= 2 || !/Address already in use/i.test((err as Error).message)) throw err;
+    }
   }
 }
