@@ -1,3 +1,4 @@
+import { runMain } from './lib/run-main';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
@@ -488,12 +489,4 @@ function writeResults(
   console.log(`results: ${join(cfg.outDir, 'bench-latest.json')}, bench-latest.svg, bench-latest.md`);
 }
 
-if (require.main === module) {
-  main().then(
-    () => process.exit(0),
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain(main);

@@ -1,3 +1,4 @@
+import { runMain } from './lib/run-main';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -653,13 +654,5 @@ async function measureCart(url: string, redis: Redis, n: number) {
 
 const signed = (x: number) => `${x >= 0 ? '+' : ''}${fmt(x)}`;
 
-if (require.main === module) {
-  main().then(
-    () => process.exit(0),
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain(main);
 

@@ -108,14 +108,24 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   }
 
   /** Token rotation: a new token on the response, the old one still valid for the grace period. */
-  private async rotate(session: ActiveSession<TData>, res: unknown): Promise<ActiveSession<TData> | null> {
+  private rotate(session: ActiveSession<TData>, res: unknown): Promise<ActiveSession<TData> | null> {
+    // Null: a concurrent request rotated it first; its response carries the new cookie.
+    return this.moveToken(session, res, this.options.rotation.graceSeconds * 1000, 'rotated');
+  }
+
+  /**
+   * Moves a session to a new token (regenerate, rotation) and sets the new cookie when given a response.
+   * `forwardMs` keeps the old token working that long. @returns null when the session is gone or already moved
+   */
+  private async moveToken(
+    session: ActiveSession<TData>, res: unknown, forwardMs: number, reason: InvalidationReason,
+  ): Promise<ActiveSession<TData> | null> {
     const stored = storedOf(session);
     this.cache.delete(stored.hash);
-    const moved = await this.store.regenerate(stored, this.options.rotation.graceSeconds * 1000, 'rotated');
-    // Null: a concurrent request rotated it first; its response carries the new cookie.
+    const moved = await this.store.regenerate(stored, forwardMs, reason);
     if (!moved) return null;
     const next = this.movedTo(stored, moved);
-    this.writeCookie(res, moved.token, next);
+    if (res) this.writeCookie(res, moved.token, next);
     return next;
   }
 
@@ -341,12 +351,8 @@ export class SessionService<TData extends object = Record<string, unknown>> {
    * @throws SessionNotFoundError when the session is already gone
    */
   async regenerate(session: ActiveSession<TData>, res?: unknown, req?: AnyRequest): Promise<ActiveSession<TData>> {
-    const stored = storedOf(session);
-    this.cache.delete(stored.hash);
-    const moved = await this.store.regenerate(stored);
-    if (!moved) throw new SessionNotFoundError();
-    const next = this.movedTo(stored, moved);
-    if (res) this.writeCookie(res, moved.token, next);
+    const next = await this.moveToken(session, res, 0, 'regenerated');
+    if (!next) throw new SessionNotFoundError();
     if (req) req[REQUEST_SESSION] = next;
     return next;
   }

@@ -202,6 +202,7 @@ export class SessionStore {
         absoluteExpiresAt: Number(meta[4]), idleMs: Number(meta[5]), expiresAt: now + pttl, data: {},
       });
     });
+    // These sessions no longer exist, so destroy() only drops their index entries: no event, no metric.
     if (stale.length > 0) await this.destroy(userId, stale, 'logout');
     return live.sort((a, b) => a.createdAt - b.createdAt);
   }

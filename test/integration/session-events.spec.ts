@@ -1,5 +1,5 @@
 import { firstValueFrom, filter, take, timeout, toArray } from 'rxjs';
-import { SessionEvent, SessionEvents, SessionService, SessionSweeper } from 'nestjs-redis-session';
+import { SessionEvent, SessionEvents, SessionModuleOptions, SessionService, SessionSweeper } from 'nestjs-redis-session';
 import { SessionCache } from '../../lib/cache/session-cache';
 import { commandCalls, startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';
 import { RunningTestApp, testApp } from '../harness/test-app';
@@ -7,6 +7,21 @@ import { waitFor } from '../harness/wait';
 
 const next = (app: RunningTestApp, match: (e: SessionEvent) => boolean, ms = 3000) =>
   firstValueFrom(app.get(SessionEvents).events$.pipe(filter(match), timeout(ms)));
+
+/** Instances A and B of the sample app on one private Redis, sharing a fresh key prefix. */
+async function twoInstances(name: string, options: Partial<SessionModuleOptions>) {
+  const redis = await startTestRedis([], { private: true });
+  const prefix = uniquePrefix(name);
+  const a = await testApp(redis.url).options({ ...options, keyPrefix: prefix, instanceId: 'A' }).start();
+  const b = await testApp(redis.url).options({ ...options, keyPrefix: prefix, instanceId: 'B' }).start();
+  return { redis, a, b, prefix };
+}
+
+async function closeAll(a?: RunningTestApp, b?: RunningTestApp, redis?: TestRedis): Promise<void> {
+  await a?.close();
+  await b?.close();
+  await redis?.close();
+}
 
 // Several app instances behind one Redis: a logout on one must be obeyed by all, at once, cache or not.
 describe('events and invalidation across instances', () => {
@@ -16,17 +31,11 @@ describe('events and invalidation across instances', () => {
   let prefix: string;
 
   beforeAll(async () => {
-    redis = await startTestRedis([], { private: true });
-    prefix = uniquePrefix('events');
-    const options = { keyPrefix: prefix, cache: { enabled: true }, events: { configureKeyspaceNotifications: true, sweepIntervalSeconds: 0 } };
-    a = await testApp(redis.url).options({ ...options, instanceId: 'A' }).start();
-    b = await testApp(redis.url).options({ ...options, instanceId: 'B' }).start();
+    ({ redis, a, b, prefix } = await twoInstances('events', {
+      cache: { enabled: true }, events: { configureKeyspaceNotifications: true, sweepIntervalSeconds: 0 },
+    }));
   });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await redis?.close();
-  });
+  afterAll(() => closeAll(a, b, redis));
 
   it('every instance sees created and invalidated events, with the causing instance and no token', async () => {
     const client = a.client();
@@ -175,18 +184,10 @@ describe('cleanup sweep', () => {
   let prefix: string;
 
   beforeAll(async () => {
-    redis = await startTestRedis([], { private: true });
-    prefix = uniquePrefix('sweep');
     // Notifications stay off here: the sweep must still find and report what expired.
-    const o = { keyPrefix: prefix, events: { sweepIntervalSeconds: 0, sweepBatchSize: 10 } };
-    a = await testApp(redis.url).options({ ...o, instanceId: 'A' }).start();
-    b = await testApp(redis.url).options({ ...o, instanceId: 'B' }).start();
+    ({ redis, a, b, prefix } = await twoInstances('sweep', { events: { sweepIntervalSeconds: 0, sweepBatchSize: 10 } }));
   });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await redis?.close();
-  });
+  afterAll(() => closeAll(a, b, redis));
 
   it('removes stale index entries, reports them as expired events once, and keeps live ones', async () => {
     const service = a.get(SessionService);
