@@ -76,6 +76,13 @@ export function resolveSessionOptions(raw: SessionModuleOptions): ResolvedSessio
   if (problems.length === 0 && refreshMs >= idle * 1000) {
     problems.push(`cache.refreshIntervalSeconds (${refreshMs / 1000}) must be below idleTimeoutSeconds (${idle})`);
   }
+  const rotation = { ...d.rotation, ...stripUndefined(raw.rotation ?? {}) };
+  // A period at or below the grace lets a token that was already replaced mint a new one before it dies.
+  if (problems.length === 0 && rotation.everySeconds > 0 && rotation.everySeconds <= rotation.graceSeconds) {
+    problems.push(
+      `rotation.everySeconds (${rotation.everySeconds}) must be above rotation.graceSeconds (${rotation.graceSeconds})`,
+    );
+  }
   if (problems.length > 0) throw new SessionOptionsError(problems);
 
   return {
@@ -95,7 +102,7 @@ export function resolveSessionOptions(raw: SessionModuleOptions): ResolvedSessio
     onSessionLimit: raw.onSessionLimit ?? d.onSessionLimit,
     rememberMe: { ...d.rememberMe, ...stripUndefined(raw.rememberMe ?? {}) },
     binding: { ...d.binding, ...stripUndefined(raw.binding ?? {}) },
-    rotation: { ...d.rotation, ...stripUndefined(raw.rotation ?? {}) },
+    rotation,
     checkRedisAtBoot: raw.checkRedisAtBoot ?? d.checkRedisAtBoot,
     strictRedisChecks: raw.strictRedisChecks ?? d.strictRedisChecks,
     instanceId: raw.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,

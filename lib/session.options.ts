@@ -64,6 +64,17 @@ export class SessionCacheOptions {
   maxStalenessMs?: number;
 
   /**
+   * How this instance learns that a cached session changed or ended on another instance:
+   * - `auto`: Redis server-assisted tracking where Redis allows it (CLIENT TRACKING with REDIRECT), else `events`;
+   * - `tracking`: tracking only; where Redis refuses it the cache is bypassed (every request goes to Redis);
+   * - `events`: the library's own events on its Pub/Sub channel (what Cluster and managed Redis get with `auto`).
+   * In every mode the cache is emptied and bypassed while the connection that carries invalidations is down.
+   * @default 'auto'
+   */
+  @OptionalOneOf(['auto', 'tracking', 'events'])
+  invalidation?: 'auto' | 'tracking' | 'events';
+
+  /**
    * The idle expiry in Redis is pushed forward at most once per this many seconds for a cached session, so the
    * effective idle timeout is between `idleTimeoutSeconds - refreshIntervalSeconds` and `idleTimeoutSeconds`.
    * @default a tenth of idleTimeoutSeconds (at least 1)
@@ -101,9 +112,13 @@ export class SessionBindingOptions {
   @OptionalBoolean()
   ip?: boolean;
 
-  /** Take the client IP from the leftmost X-Forwarded-For entry (only behind a proxy you trust). @default false */
-  @OptionalBoolean()
-  trustProxy?: boolean;
+  /**
+   * How many proxies you run in front of the app (hop count). 0: X-Forwarded-For is ignored and the socket's address
+   * is the client's. N: the client is the Nth entry from the right of X-Forwarded-For (the entries left of it are
+   * written by the client and never trusted). Express's `trust proxy` takes the same number. @default 0
+   */
+  @OptionalNonNegativeInt()
+  trustProxy?: number;
 }
 
 /**
@@ -112,7 +127,7 @@ export class SessionBindingOptions {
  * @publicApi
  */
 export class SessionRotationOptions {
-  /** Rotate the token of a session in use this often; 0 turns rotation off. @default 0 */
+  /** Rotate the token of a session in use this often; 0 turns rotation off. Must be above `graceSeconds`. @default 0 */
   @OptionalNonNegativeInt()
   everySeconds?: number;
 
@@ -288,13 +303,13 @@ export const DEFAULT_SESSION_OPTIONS = {
   batchTouches: true,
   redisCommandTimeoutMs: 1000,
   events: { enabled: true, configureKeyspaceNotifications: false, sweepIntervalSeconds: 300, sweepBatchSize: 500 },
-  cache: { enabled: false, maxEntries: 10000, maxStalenessMs: 30000 },
+  cache: { enabled: false, invalidation: 'auto', maxEntries: 10000, maxStalenessMs: 30000 },
   checkRedisAtBoot: true,
   strictRedisChecks: false,
   acceptBearerToken: false,
   maxSessionsPerUser: 0,
   onSessionLimit: 'evict-oldest',
   rememberMe: { idleTimeoutSeconds: 604800, absoluteTimeoutSeconds: 2592000 },
-  binding: { userAgent: false, ip: false, trustProxy: false },
+  binding: { userAgent: false, ip: false, trustProxy: 0 },
   rotation: { everySeconds: 0, graceSeconds: 30 },
 } as const;

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { SessionCookie } from './cookies/session-cookie';
 import { isWellFormedToken, routingTagOf, tokenHash } from './crypto/session-token';
-import { SessionNotFoundError } from './errors';
+import { SessionInputError, SessionNotFoundError } from './errors';
 import { FIELD_NAME_INVALID, LIFETIME_INVALID, TEXT_INVALID } from './errors/messages';
 import { clientBinding } from './http/client-binding';
 import { AnyRequest, headerValue } from './http/http-adapter';
@@ -20,6 +20,11 @@ import { SessionStore } from './store/session.store';
 import type { StoredSession } from './store/stored-session';
 
 const FIELD_NAME = /^[^\x00-\x1f\x7f]{1,64}$/;
+/**
+ * Half of a UTF-16 surrogate pair on its own. Redis stores UTF-8, where such a string becomes U+FFFD: two distinct
+ * user ids would then name one user's index. Refused rather than silently merged.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Creates, reads, changes and ends sessions. Inject it anywhere; `TData` types the app's session data.
@@ -142,7 +147,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     const capAbsolute = input.remember ? this.options.rememberMe.absoluteTimeoutSeconds : this.options.absoluteTimeoutSeconds;
     const pick = (name: string, value: number | undefined, cap: number) => {
       if (value === undefined) return cap;
-      if (!Number.isInteger(value) || value <= 0) throw new TypeError(LIFETIME_INVALID(name, value));
+      if (!Number.isInteger(value) || value <= 0) throw new SessionInputError(LIFETIME_INVALID(name, value));
       return Math.min(value, cap);
     };
     const absolute = pick('absoluteTimeoutSeconds', input.absoluteTimeoutSeconds, capAbsolute);
@@ -378,9 +383,13 @@ export class SessionService<TData extends object = Record<string, unknown>> {
 
 /** User ids and device labels: 1-256 characters, no control characters (they travel inside script replies). */
 function assertPlainText(what: string, value: string): void {
-  if (typeof value !== 'string' || !/^[^\x00-\x1f\x7f]{1,256}$/.test(value)) throw new TypeError(TEXT_INVALID(what, value));
+  if (typeof value !== 'string' || !/^[^\x00-\x1f\x7f]{1,256}$/.test(value) || LONE_SURROGATE.test(value)) {
+    throw new SessionInputError(TEXT_INVALID(what, value));
+  }
 }
 
 function assertFieldName(name: string): void {
-  if (!FIELD_NAME.test(name)) throw new TypeError(FIELD_NAME_INVALID(name));
+  if (typeof name !== 'string' || !FIELD_NAME.test(name) || LONE_SURROGATE.test(name)) {
+    throw new SessionInputError(FIELD_NAME_INVALID(name));
+  }
 }

@@ -3,3 +3,4 @@ export { SessionUnavailableError } from './session-unavailable.error';
 export { SessionNotFoundError } from './session-not-found.error';
 export { SessionDataTooLargeError } from './session-data-too-large.error';
 export { SessionLimitError } from './session-limit.error';
+export { SessionInputError } from './session-input.error';

@@ -9,7 +9,7 @@ export const SESSION_UNAVAILABLE = 'Session store unavailable';
 export const DATA_TOO_LARGE = (bytes: number, limit: number) =>
   `Session data would be ${bytes} bytes, over the maxDataBytes limit of ${limit}; nothing was written`;
 export const FIELD_NAME_INVALID = (name: string) =>
-  `Session data field name ${JSON.stringify(name)} is invalid: use 1-64 characters, no control characters`;
+  `Session data field name ${JSON.stringify(name)} is invalid: use 1-64 characters of well-formed Unicode, no control characters`;
 export const VALUE_NOT_JSON = (name: string) =>
   `Session data field ${JSON.stringify(name)} must be JSON-serialisable (got undefined, a function or a cycle)`;
 export const SESSION_LIMIT = (limit: number) =>
@@ -17,7 +17,7 @@ export const SESSION_LIMIT = (limit: number) =>
 export const LIFETIME_INVALID = (name: string, value: unknown) =>
   `${name} must be a positive integer number of seconds, got ${JSON.stringify(value)}`;
 export const TEXT_INVALID = (what: string, value: unknown) =>
-  `${what} must be 1-256 characters without control characters, got ${JSON.stringify(value)}`;
+  `${what} must be 1-256 characters of well-formed Unicode without control characters, got ${JSON.stringify(value)}`;
 export const NO_ACTIVE_SESSION =
   'No session on this request: put SessionGuard on the route (or the controller) before reading @Session()';
 export const REDIS_REPLY_UNEXPECTED = (what: string) => `Unexpected reply from Redis for ${what}`;

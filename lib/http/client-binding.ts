@@ -15,12 +15,21 @@ export function clientBinding(req: AnyRequest | undefined, options: ResolvedSess
   return createHash('sha256').update(parts.join('\n')).digest('base64url').slice(0, 16);
 }
 
-function clientIp(req: AnyRequest, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = headerValue(req, 'x-forwarded-for');
-    if (forwarded) return forwarded.split(',')[0].trim();
-  }
+/**
+ * The client's address with `hops` trusted proxies in front of the app. Each proxy appends the address it received
+ * the request from, so only the rightmost `hops` entries of X-Forwarded-For were written by proxies we run; the
+ * client writes whatever it likes to the left of them. Counting from the right, as Express's numeric `trust proxy`
+ * does: the socket peer is hop 0, the rightmost entry hop 1, and so on; with fewer entries than hops, the furthest
+ * one there is.
+ */
+export function clientIp(req: AnyRequest, hops: number): string {
   // Express and Fastify both expose the socket; `raw` is Fastify's Node request.
   const socket = (req.socket ?? (req.raw as { socket?: unknown } | undefined)?.socket) as { remoteAddress?: string } | undefined;
-  return socket?.remoteAddress ?? '';
+  const peer = socket?.remoteAddress ?? '';
+  if (hops <= 0) return peer;
+  const forwarded = headerValue(req, 'x-forwarded-for');
+  if (!forwarded) return peer;
+  const entries = forwarded.split(',').map((s) => s.trim()).filter(Boolean);
+  if (entries.length === 0) return peer;
+  return entries[Math.max(0, entries.length - hops)];
 }

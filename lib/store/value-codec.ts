@@ -1,4 +1,5 @@
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
+import { SessionInputError } from '../errors/session-input.error';
 import { VALUE_NOT_JSON } from '../errors/messages';
 
 /** Marks a compressed value. JSON never starts with '~', so plain values need no marker at all. */
@@ -14,8 +15,13 @@ export class ValueCodec {
   constructor(private readonly thresholdBytes: number) {}
 
   encode(name: string, value: unknown): string {
-    const json = JSON.stringify(value);
-    if (json === undefined) throw new TypeError(VALUE_NOT_JSON(name));
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(value);
+    } catch {
+      json = undefined; // a cycle or a BigInt
+    }
+    if (json === undefined) throw new SessionInputError(VALUE_NOT_JSON(name));
     if (this.thresholdBytes <= 0 || json.length < this.thresholdBytes) return json;
     const packed = brotliCompressSync(json, {
       params: { [constants.BROTLI_PARAM_QUALITY]: 4, [constants.BROTLI_PARAM_SIZE_HINT]: json.length },

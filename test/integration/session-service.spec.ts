@@ -1,6 +1,8 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import { ActiveSession, SessionDataTooLargeError, SessionNotFoundError, SessionService } from 'nestjs-redis-session';
+import {
+  ActiveSession, SessionDataTooLargeError, SessionInputError, SessionNotFoundError, SessionService,
+} from 'nestjs-redis-session';
 import { routingTagFor } from '../../lib/crypto/session-token';
 import { userIndexKey } from '../../lib/store/session.keys';
 import { keysUnder, startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';
@@ -76,10 +78,11 @@ describe('SessionService', () => {
 
     it.each([
       ['data over maxDataBytes', { big: 'x'.repeat(MAX_DATA_BYTES) }, SessionDataTooLargeError],
-      ['an empty field name', { '': 1 }, TypeError],
-      ['a field name with a control character', { 'a\nb': 1 }, TypeError],
-      ['a field name over 64 characters', { ['f'.repeat(65)]: 1 }, TypeError],
-      ['a value that is not JSON', { fn: () => 1 }, TypeError],
+      ['an empty field name', { '': 1 }, SessionInputError],
+      ['a field name with a control character', { 'a\nb': 1 }, SessionInputError],
+      ['a field name over 64 characters', { ['f'.repeat(65)]: 1 }, SessionInputError],
+      ['a field name with a lone surrogate', { ['a\uD800']: 1 }, SessionInputError],
+      ['a value that is not JSON', { fn: () => 1 }, SessionInputError],
     ])('refuses %s and writes nothing', async (_what, data, error) => {
       const before = await keysUnder(redis.client, prefix);
       await expect(sessions.issue({ userId: freshUser(), data: data as Record<string, unknown> })).rejects.toBeInstanceOf(error);
@@ -248,9 +251,11 @@ describe('SessionService', () => {
       ['a field name with a control character', 'a\u0000b', 1],
       ['a function value', 'f', () => 1],
       ['a BigInt value', 'b', BigInt(1)],
-    ])('set refuses %s with a TypeError and writes nothing', async (_what, key, value) => {
+    ])('set refuses %s with a SessionInputError (400) and writes nothing', async (_what, key, value) => {
       const { token, session } = await sessions.issue({ userId: freshUser(), data: { a: 1 } });
-      await expect(sessions.set(session, key, value)).rejects.toBeInstanceOf(TypeError);
+      const error = await sessions.set(session, key, value).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SessionInputError);
+      expect((error as SessionInputError).getStatus()).toBe(400);
       expect((await sessions.getByToken(token))!.data).toEqual({ a: 1 });
     });
 
