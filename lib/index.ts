@@ -31,6 +31,7 @@ export type {
   SessionCreatedEvent,
   SessionRefreshedEvent,
   SessionInvalidatedEvent,
+  SessionRotatedEvent,
   SessionExpiredEvent,
   SessionEvictedEvent,
 } from './events/session-event';

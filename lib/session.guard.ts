@@ -1,7 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { varyOnCookie } from './cookies/session-cookie';
-import { isWellFormedToken } from './crypto/session-token';
 import { SessionNotFoundError, SessionUnavailableError } from './errors';
 import type { AnyRequest } from './http/http-adapter';
 import { PUBLIC_ROUTE_METADATA, REQUEST_SESSION } from './session.constants';
@@ -37,31 +36,38 @@ export class SessionGuard implements CanActivate {
     const req = http.getRequest<AnyRequest>();
     varyOnCookie(http.getResponse());
     req[REQUEST_SESSION] = null;
-    const token = this.extractToken(req);
-    if (!token || !isWellFormedToken(token)) return this.reject(isPublic);
-    const cached = this.sessions.fromCache(token, req);
-    if (cached) {
-      req[REQUEST_SESSION] = cached;
-      this.metrics.guardOutcome('ok');
-      return true;
+    let resolved: ActiveSession | null | Promise<ActiveSession | null>;
+    try {
+      resolved = this.sessions.resolve(this.extractToken(req), req, http.getResponse());
+    } catch (err) {
+      return this.failed(err, isPublic);
     }
-    return this.resolve(token, req, http.getResponse(), isPublic);
+    if (resolved instanceof Promise) return this.settle(resolved, req, isPublic);
+    return this.accept(resolved, req, isPublic);
   }
 
-  private async resolve(token: string, req: AnyRequest, res: unknown, isPublic: boolean | undefined): Promise<boolean> {
+  private async settle(pending: Promise<ActiveSession | null>, req: AnyRequest, isPublic: boolean | undefined): Promise<boolean> {
     let session: ActiveSession | null;
     try {
-      session = await this.sessions.authenticate(token, req, res);
+      session = await pending;
     } catch (err) {
-      // A public route does not need Redis; every other route fails closed.
-      if (isPublic && err instanceof SessionUnavailableError) return true;
-      if (err instanceof SessionUnavailableError) this.metrics.guardOutcome('503');
-      throw err;
+      return this.failed(err, isPublic);
     }
+    return this.accept(session, req, isPublic);
+  }
+
+  private accept(session: ActiveSession | null, req: AnyRequest, isPublic: boolean | undefined): boolean {
     if (!session) return this.reject(isPublic);
     req[REQUEST_SESSION] = session;
     this.metrics.guardOutcome('ok');
     return true;
+  }
+
+  private failed(err: unknown, isPublic: boolean | undefined): boolean {
+    // A public route does not need Redis; every other route fails closed.
+    if (isPublic && err instanceof SessionUnavailableError) return true;
+    if (err instanceof SessionUnavailableError) this.metrics.guardOutcome('503');
+    throw err;
   }
 
   /**

@@ -1,16 +1,16 @@
-import { handleOf, StoredSession } from './store/stored-session';
+import { idOf, StoredSession } from './store/stored-session';
 import type { ActiveSession } from './session.types';
 
 /**
- * Links each ActiveSession handed to app code to what the store needs to address it (tag and token hash). Kept
- * out of the object itself so that serialising a session (logging it, returning it as JSON) never leaks them.
+ * Links each ActiveSession handed to app code to what the store needs to address it (its selector). Kept out of
+ * the object itself so that serialising a session (logging it, returning it as JSON) never leaks it.
  * @internal
  */
 const links = new WeakMap<object, StoredSession>();
 
 export function toActiveSession<T extends object>(stored: StoredSession): ActiveSession<T> {
   const session: ActiveSession<T> = {
-    id: handleOf(stored),
+    id: idOf(stored),
     userId: stored.userId,
     device: stored.device,
     createdAt: new Date(stored.createdAt),

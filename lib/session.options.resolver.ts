@@ -76,6 +76,9 @@ export function resolveSessionOptions(raw: SessionModuleOptions): ResolvedSessio
   if (problems.length === 0 && refreshMs >= idle * 1000) {
     problems.push(`cache.refreshIntervalSeconds (${refreshMs / 1000}) must be below idleTimeoutSeconds (${idle})`);
   }
+  if (raw.cache?.enabled && raw.cache.invalidation === 'events' && raw.events?.enabled === false) {
+    problems.push(`cache.invalidation "events" needs events.enabled (the cache learns of changes from the events)`);
+  }
   const rotation = { ...d.rotation, ...stripUndefined(raw.rotation ?? {}) };
   // A period at or below the grace lets a token that was already replaced mint a new one before it dies.
   if (problems.length === 0 && rotation.everySeconds > 0 && rotation.everySeconds <= rotation.graceSeconds) {

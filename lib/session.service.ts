@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { timingSafeEqual } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { SessionCookie } from './cookies/session-cookie';
-import { isWellFormedToken, routingTagOf, tokenHash } from './crypto/session-token';
-import { SessionInputError, SessionNotFoundError } from './errors';
+import { splitToken, SplitToken, verifierHash } from './crypto/session-token';
+import { SessionInputError, SessionNotFoundError, SessionUnavailableError } from './errors';
 import { FIELD_NAME_INVALID, LIFETIME_INVALID, TEXT_INVALID } from './errors/messages';
 import { clientBinding } from './http/client-binding';
 import { AnyRequest, headerValue } from './http/http-adapter';
@@ -11,13 +12,13 @@ import { storedOf, toActiveSession } from './session.internals';
 import type { ResolvedSessionOptions } from './session.options';
 import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from './session.tokens';
 import type { ActiveSession, CreateSessionInput, InvalidationReason, SessionSummary } from './session.types';
-import { SessionCache } from './cache/session-cache';
+import { CacheEntry, SessionCache } from './cache/session-cache';
 import { SessionEvents } from './events/session-events.service';
 import { SessionMetrics } from './metrics/session-metrics';
 import { RedisReadinessReport } from './readiness/redis-readiness';
 import { SessionReadiness } from './readiness/session-readiness';
 import { SessionStore } from './store/session.store';
-import type { StoredSession } from './store/stored-session';
+import { setDataField, StoredSession } from './store/stored-session';
 
 const FIELD_NAME = /^[^\x00-\x1f\x7f]{1,64}$/;
 /**
@@ -26,17 +27,29 @@ const FIELD_NAME = /^[^\x00-\x1f\x7f]{1,64}$/;
  */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** What touch is given for a session the app already holds (authenticated when it was handed out). */
+const HELD = '';
+
+/** A token as a request presents it: its selector and the hash of its verifier (hashed once per request). */
+interface Presented {
+  selector: string;
+  hash: string;
+}
+
 /**
  * Creates, reads, changes and ends sessions. Inject it anywhere; `TData` types the app's session data.
- * Redis failures surface as SessionUnavailableError (503); a session that is gone as SessionNotFoundError (401).
+ * Redis failures surface as SessionUnavailableError (503); a session that is gone as SessionNotFoundError (401);
+ * bad input from the app as SessionInputError (400).
  * @publicApi
  */
 @Injectable()
 export class SessionService<TData extends object = Record<string, unknown>> {
+  private readonly logger = new Logger('SessionService');
   /** Cookie reader/writer shared with the guard. @internal */
   readonly cookie: SessionCookie;
   private readonly refreshMs: number;
-  /** Cache misses being resolved, by token hash (single flight). */
+  private readonly rotationMs: number;
+  /** Cache misses being resolved, by token (single flight: one Redis read for a burst of one browser's requests). */
   private readonly inFlight = new Map<string, Promise<ActiveSession<TData> | null>>();
 
   constructor(
@@ -50,6 +63,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   ) {
     this.cookie = new SessionCookie(options.cookie);
     this.refreshMs = Math.min(options.cache.refreshIntervalMs, options.cache.maxStalenessMs);
+    this.rotationMs = options.rotation.everySeconds * 1000;
   }
 
   /**
@@ -57,12 +71,12 @@ export class SessionService<TData extends object = Record<string, unknown>> {
    * never reused), creates a new session and sets its cookie on the response.
    */
   async create(req: AnyRequest | undefined, res: unknown, input: CreateSessionInput<TData>): Promise<ActiveSession<TData>> {
-    const previous = req ? this.cookie.read(req) : undefined;
-    if (previous && isWellFormedToken(previous)) {
-      const old = await this.store.touch(previous, false);
+    const previous = req ? presented(this.cookie.read(req)) : null;
+    if (previous) {
+      const old = await this.store.touch(previous.selector, previous.hash, false);
       if (old) {
-        this.cache.delete(old.hash);
-        await this.store.destroy(old.userId, [old.hash], 'login');
+        this.cache.invalidate(old.selector);
+        await this.store.destroy(old.userId, [old.selector], 'login');
       }
     }
     const { token, session } = await this.issue(input, req);
@@ -91,54 +105,119 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   }
 
   /**
-   * What the guard calls: resolves the token (sliding its expiry) and, with `binding` on, checks the request
-   * still comes from the client the session was bound to; on a mismatch the session is ended
-   * (reason `hijack-suspected`) and null is returned.
+   * The request path, for the guard and the WebSocket support: token → session, once. Answers synchronously when
+   * the local cache can vouch for the session with nothing left to do (saves the promise turns on the hottest
+   * path); otherwise resolves it through Redis (single flight), then checks the client binding (a mismatch ends the
+   * session, reason `hijack-suspected`) and rotates the token when due (the new cookie goes on `res`).
+   * @returns null for a missing, malformed, unknown, ended or replaced token
    * @internal
    */
-  async authenticate(token: string, req: AnyRequest, res?: unknown): Promise<ActiveSession<TData> | null> {
-    const session = await this.touch(token);
+  resolve(token: string | undefined, req: AnyRequest, res?: unknown): ActiveSession<TData> | null | Promise<ActiveSession<TData> | null> {
+    const split = splitToken(token);
+    if (!split) return null;
+    const p: Presented = { selector: split.selector, hash: verifierHash(split.verifier) };
+    const now = Date.now();
+    const entry = this.cache.get(p.selector);
+    if (entry && this.fresh(entry, now) && acceptedBy(entry.stored, p.hash, now)) {
+      const s = entry.stored;
+      const bound = s.binding === undefined || s.binding === clientBinding(req, this.options.binding);
+      if (bound && !(res && this.rotationDue(s, p.hash, now))) {
+        this.metrics.cacheLookup(true);
+        return entry.session as ActiveSession<TData>;
+      }
+    }
+    return this.resolveAsync(token!, p, req, res);
+  }
+
+  private async resolveAsync(token: string, p: Presented, req: AnyRequest, res?: unknown): Promise<ActiveSession<TData> | null> {
+    const session = await this.read(token, p, true);
     if (!session) return null;
     const stored = storedOf(session);
     if (stored.binding !== undefined && stored.binding !== clientBinding(req, this.options.binding)) {
-      this.cache.delete(stored.hash);
-      await this.store.destroy(stored.userId, [stored.hash], 'hijack-suspected');
+      this.cache.invalidate(stored.selector);
+      await this.store.destroy(stored.userId, [stored.selector], 'hijack-suspected');
       return null;
     }
-    const every = this.options.rotation.everySeconds * 1000;
-    if (res && every > 0 && Date.now() - (stored.rotatedAt ?? stored.createdAt) >= every) {
-      return (await this.rotate(session, res)) ?? session;
-    }
+    if (res && this.rotationDue(stored, p.hash, Date.now())) await this.rotate(session, p, res);
     return session;
   }
 
-  /** Token rotation: a new token on the response, the old one still valid for the grace period. */
-  private rotate(session: ActiveSession<TData>, res: unknown): Promise<ActiveSession<TData> | null> {
-    // Null: a concurrent request rotated it first; its response carries the new cookie.
-    return this.moveToken(session, res, this.options.rotation.graceSeconds * 1000, 'rotated');
-  }
-
   /**
-   * Moves a session to a new token (regenerate, rotation) and sets the new cookie when given a response.
-   * `forwardMs` keeps the old token working that long. @returns null when the session is gone or already moved
+   * Reads the session behind a presented token: from the cache while it is fresh, else from Redis (sliding its
+   * expiry at most once per refresh interval). One word for this everywhere: a token is *resolved*.
    */
-  private async moveToken(
-    session: ActiveSession<TData>, res: unknown, forwardMs: number, reason: InvalidationReason,
-  ): Promise<ActiveSession<TData> | null> {
-    const stored = storedOf(session);
-    this.cache.delete(stored.hash);
-    const moved = await this.store.regenerate(stored, forwardMs, reason);
-    if (!moved) return null;
-    const next = this.movedTo(stored, moved);
-    if (res) this.writeCookie(res, moved.token, next);
-    return next;
+  private read(token: string, p: Presented, slide: boolean): Promise<ActiveSession<TData> | null> {
+    if (!this.cache.usable || !slide) {
+      return this.store.touch(p.selector, p.hash, slide).then((s) => (s ? this.shaped(s, slide) : null));
+    }
+    const now = Date.now();
+    const entry = this.cache.get(p.selector);
+    this.metrics.cacheLookup(entry !== undefined);
+    // A verifier the entry does not know may be one another instance just issued (rotation): ask Redis.
+    if (entry && this.fresh(entry, now) && acceptedBy(entry.stored, p.hash, now)) {
+      return Promise.resolve(entry.session as ActiveSession<TData>);
+    }
+    // Many requests of one hot session arrive together when its entry was just dropped: one Redis read serves all.
+    let pending = this.inFlight.get(token);
+    if (!pending) {
+      pending = this.readIntoCache(p).finally(() => this.inFlight.delete(token));
+      this.inFlight.set(token, pending);
+    }
+    return pending;
   }
 
-  private movedTo(stored: StoredSession, moved: { token: string; now: number; expiresAt: number }): ActiveSession<TData> {
-    return toActiveSession<TData>({
-      ...stored, tag: routingTagOf(moved.token), hash: tokenHash(moved.token), handle: undefined,
-      lastSeenAt: moved.now, expiresAt: moved.expiresAt, rotatedAt: moved.now,
-    });
+  private async readIntoCache(p: Presented): Promise<ActiveSession<TData> | null> {
+    const epoch = this.cache.epoch;
+    const now = Date.now();
+    const lastSlide = this.cache.lastSlide(p.selector);
+    // Slid recently (and the entry was dropped by that very write's invalidation): re-read without writing.
+    const slide = lastSlide === undefined || now - lastSlide >= this.refreshMs;
+    const stored = await this.store.touch(p.selector, p.hash, slide);
+    if (!stored) {
+      this.cache.invalidate(p.selector);
+      return null;
+    }
+    if (slide) this.cache.noteSlide(p.selector, now);
+    const session = this.shaped(stored, slide);
+    this.cache.set(p.selector, stored, session, epoch);
+    return session;
+  }
+
+  /** An entry the cache may answer from: confirmed recently, within its deadlines. */
+  private fresh(entry: CacheEntry, now: number): boolean {
+    const s = entry.stored;
+    return now - entry.confirmedAt < this.refreshMs && now < s.expiresAt && now < s.absoluteExpiresAt;
+  }
+
+  /** Rotation is due, and this request may do it: only the current token rotates, never one already replaced. */
+  private rotationDue(s: StoredSession, hash: string, now: number): boolean {
+    return this.rotationMs > 0 && now - (s.rotatedAt ?? s.createdAt) >= this.rotationMs && same(s.verifier, hash);
+  }
+
+  /** Token rotation: a new verifier on the response; the one this request presented works for the grace period. */
+  private async rotate(session: ActiveSession<TData>, p: Presented, res: unknown): Promise<void> {
+    const stored = storedOf(session);
+    try {
+      const renewed = await this.store.renew(stored, 'rotation', this.options.rotation.graceSeconds * 1000, p.hash);
+      this.cache.invalidate(stored.selector);
+      // Null: a concurrent request rotated it first; its response carries the new cookie.
+      if (renewed) this.writeCookie(res, renewed.token, session);
+    } catch (err) {
+      // Redis refused or timed out: the session stays valid with this token; the next request rotates.
+      if (!(err instanceof SessionUnavailableError)) throw err;
+      this.logger.warn(`Token rotation deferred: ${(err.cause as Error | undefined)?.message ?? err.message}`);
+    }
+  }
+
+  private shaped(stored: StoredSession, slid: boolean): ActiveSession<TData> {
+    const session = toActiveSession<TData>(stored);
+    if (slid && this.events.observed) {
+      this.events.emitLocal({
+        type: 'refreshed', id: session.id, userId: session.userId, at: session.lastSeenAt,
+        instance: this.options.instanceId, expiresAt: session.expiresAt,
+      });
+    }
+    return session;
   }
 
   /** Timeouts of a new session: the module's, or rememberMe's for remembered ones, never above those caps. */
@@ -171,95 +250,20 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     return auth && auth.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
   }
 
-  /** Reads the session a token names without extending it. `null` for malformed, unknown or expired tokens. */
+  /** Reads the session a token names without extending it. `null` for malformed, unknown, ended or replaced tokens. */
   async getByToken(token: string): Promise<ActiveSession<TData> | null> {
-    if (!isWellFormedToken(token)) return null;
-    const stored = await this.store.touch(token, false);
-    return stored ? toActiveSession<TData>(stored) : null;
+    const p = presented(token);
+    return p ? this.read(token, p, false) : null;
   }
 
   /**
-   * Reads the session a token names and slides its idle expiry, in one Redis round trip. What the guard calls.
-   * With the local cache on, a hot session costs no round trip: Redis is asked again only once per
-   * `cache.refreshIntervalSeconds` (that is when the idle expiry slides), after `maxStalenessMs`, or after an
-   * invalidation. The absolute deadline is enforced locally too.
+   * Reads the session a token names and slides its idle expiry, in one Redis round trip (none for a hot session
+   * with the local cache on: Redis is asked again once per `cache.refreshIntervalSeconds`, after `maxStalenessMs`,
+   * or after an invalidation). No binding check and no rotation: that is the guard's request path.
    */
   async touch(token: string): Promise<ActiveSession<TData> | null> {
-    if (!isWellFormedToken(token)) return null;
-    if (!this.cache.usable) {
-      const stored = await this.store.touch(token, true);
-      return stored ? this.refreshed(stored) : null;
-    }
-    const hash = tokenHash(token);
-    const entry = this.cache.get(hash);
-    this.metrics.cacheLookup(entry !== undefined);
-    if (entry) {
-      const now = Date.now();
-      const s = entry.stored;
-      if (now >= s.absoluteExpiresAt) {
-        this.cache.delete(hash);
-        return null;
-      }
-      if (now - entry.confirmedAt < this.refreshMs && now < s.expiresAt) return entry.session as ActiveSession<TData>;
-    }
-    return this.resolveOnce(token, hash);
-  }
-
-  /**
-   * The guard's synchronous fast path: the session, when the local cache can vouch for it right now with nothing
-   * left to do (fresh, within its deadlines, binding matches, no rotation due); otherwise undefined and the guard
-   * takes the asynchronous path (authenticate). Saves the promise turns on the hottest path. @internal
-   */
-  fromCache(token: string, req: AnyRequest): ActiveSession<TData> | undefined {
-    if (!this.cache.usable) return undefined;
-    const entry = this.cache.get(tokenHash(token));
-    if (!entry) return undefined;
-    const now = Date.now();
-    const s = entry.stored;
-    if (now >= s.absoluteExpiresAt || now - entry.confirmedAt >= this.refreshMs || now >= s.expiresAt) return undefined;
-    if (s.binding !== undefined && s.binding !== clientBinding(req, this.options.binding)) return undefined;
-    const every = this.options.rotation.everySeconds * 1000;
-    if (every > 0 && now - (s.rotatedAt ?? s.createdAt) >= every) return undefined;
-    this.metrics.cacheLookup(true);
-    return entry.session as ActiveSession<TData>;
-  }
-
-  private resolveOnce(token: string, hash: string): Promise<ActiveSession<TData> | null> {
-    // Many requests of one hot session arrive together when its entry was just dropped: one Redis read serves all.
-    let pending = this.inFlight.get(hash);
-    if (!pending) {
-      pending = this.resolveIntoCache(token, hash).finally(() => this.inFlight.delete(hash));
-      this.inFlight.set(hash, pending);
-    }
-    return pending;
-  }
-
-  private async resolveIntoCache(token: string, hash: string): Promise<ActiveSession<TData> | null> {
-    const epoch = this.cache.epoch;
-    const now = Date.now();
-    const lastSlide = this.cache.lastSlide(hash);
-    // Slid recently (and the entry was dropped by that very write's invalidation): re-read without writing.
-    const slide = lastSlide === undefined || now - lastSlide >= this.refreshMs;
-    const stored = await this.store.touch(token, slide, hash);
-    if (!stored) {
-      this.cache.delete(hash);
-      return null;
-    }
-    if (slide) this.cache.noteSlide(hash, now);
-    const session = slide ? this.refreshed(stored) : toActiveSession<TData>(stored);
-    this.cache.set(hash, stored, session, epoch);
-    return session;
-  }
-
-  private refreshed(stored: StoredSession): ActiveSession<TData> {
-    const session = toActiveSession<TData>(stored);
-    if (this.events.observed) {
-      this.events.emitLocal({
-        type: 'refreshed', id: session.id, userId: session.userId, at: session.lastSeenAt,
-        instance: this.options.instanceId, expiresAt: session.expiresAt,
-      });
-    }
-    return session;
+    const p = presented(token);
+    return p ? this.read(token, p, true) : null;
   }
 
   /**
@@ -267,38 +271,38 @@ export class SessionService<TData extends object = Record<string, unknown>> {
    * @returns null when it has ended
    */
   async refresh(session: ActiveSession<TData>): Promise<ActiveSession<TData> | null> {
-    const stored = storedOf(session);
-    const fresh = await this.store.touchByHash(stored.tag, stored.hash);
-    return fresh ? this.refreshed(fresh) : null;
+    // The app holds the session itself, not a token: whatever rotated since, it is the same session while it lives.
+    const fresh = await this.store.touch(storedOf(session).selector, HELD, true);
+    return fresh ? this.shaped(fresh, true) : null;
   }
 
   /** Reads one data field fresh from Redis (the session object holds the value as of the request's start). */
   async get<K extends keyof TData & string>(session: ActiveSession<TData>, key: K): Promise<TData[K] | undefined> {
     assertFieldName(key);
-    const stored = storedOf(session);
-    return (await this.store.getField(stored.tag, stored.hash, key)) as TData[K] | undefined;
+    return (await this.store.getField(storedOf(session).selector, key)) as TData[K] | undefined;
   }
 
   /**
    * Writes one data field (JSON). Only that field changes, and only if the session still exists: a write racing a
-   * logout fails with SessionNotFoundError instead of bringing the session back.
+   * logout fails with SessionNotFoundError instead of bringing the session back. A token rotation in between
+   * changes nothing: the session keeps its key.
    * @throws SessionDataTooLargeError over maxDataBytes (nothing written)
    */
   async set<K extends keyof TData & string>(session: ActiveSession<TData>, key: K, value: TData[K]): Promise<void> {
     assertFieldName(key);
     const stored = storedOf(session);
-    const written = await this.store.setField(stored.tag, stored.hash, key, value);
-    this.cache.invalidate(stored.hash);
+    const written = await this.store.setField(stored.selector, key, value, this.cache.mode === 'events');
+    this.cache.invalidate(stored.selector);
     if (!written) throw new SessionNotFoundError();
-    stored.data[key] = value;
+    setDataField(stored.data, key, value);
   }
 
   /** Removes one data field. */
   async unset<K extends keyof TData & string>(session: ActiveSession<TData>, key: K): Promise<void> {
     assertFieldName(key);
     const stored = storedOf(session);
-    const written = await this.store.setField(stored.tag, stored.hash, key, undefined);
-    this.cache.invalidate(stored.hash);
+    const written = await this.store.setField(stored.selector, key, undefined, this.cache.mode === 'events');
+    this.cache.invalidate(stored.selector);
     if (!written) throw new SessionNotFoundError();
     delete stored.data[key];
   }
@@ -306,8 +310,9 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   /** Ends one session; with a response, also clears its cookie. @returns whether it still existed */
   async destroy(session: ActiveSession<TData>, res?: unknown, reason: InvalidationReason = 'logout'): Promise<boolean> {
     const stored = storedOf(session);
-    this.cache.delete(stored.hash);
-    const n = await this.store.destroy(stored.userId, [stored.hash], reason);
+    this.cache.invalidate(stored.selector);
+    const n = await this.store.destroy(stored.userId, [stored.selector], reason);
+    this.cache.invalidate(stored.selector);
     if (res) this.cookie.clear(res);
     return n > 0;
   }
@@ -324,17 +329,19 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   /** Ends every session of the user except this one ("sign out everywhere else"). */
   async destroyOthers(session: ActiveSession<TData>): Promise<number> {
     const stored = storedOf(session);
-    const n = await this.store.destroyAllOf(stored.userId, 'logout-others', stored.hash);
-    this.cache.forgetUser(stored.userId, stored.hash);
+    const n = await this.store.destroyAllOf(stored.userId, 'logout-others', stored.selector);
+    this.cache.forgetUser(stored.userId, stored.selector);
     return n;
   }
 
-  /** Ends the session with this public handle if it belongs to the user. @returns false when it does not */
+  /** Ends the session with this public id if it belongs to the user. @returns false when it does not */
   async revoke(userId: string, id: string): Promise<boolean> {
-    const hash = await this.store.hashForHandle(String(userId), id);
-    if (!hash) return false;
-    this.cache.delete(hash);
-    return (await this.store.destroy(String(userId), [hash], 'revoked')) > 0;
+    const selector = await this.store.selectorForId(String(userId), id);
+    if (!selector) return false;
+    this.cache.invalidate(selector);
+    const ended = (await this.store.destroy(String(userId), [selector], 'revoked')) > 0;
+    this.cache.invalidate(selector);
+    return ended;
   }
 
   /** The user's live sessions, oldest first; `current` marks the given session. Stale index entries are pruned. */
@@ -351,13 +358,22 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   }
 
   /**
-   * Gives the session a new token (same data, same deadlines) and kills the old one. Call it after a privilege
-   * change: password change, role elevation, 2FA step-up. With a response, the new cookie is set.
+   * Gives the session a new token and kills the old one at once; the session keeps its id, data and deadlines.
+   * Call it after a privilege change: password change, role elevation, 2FA step-up. With a response, the new
+   * cookie is set.
    * @throws SessionNotFoundError when the session is already gone
    */
   async regenerate(session: ActiveSession<TData>, res?: unknown, req?: AnyRequest): Promise<ActiveSession<TData>> {
-    const next = await this.moveToken(session, res, 0, 'regenerated');
-    if (!next) throw new SessionNotFoundError();
+    const stored = storedOf(session);
+    this.cache.invalidate(stored.selector);
+    const renewed = await this.store.renew(stored, 'regenerate', 0);
+    this.cache.invalidate(stored.selector);
+    if (!renewed) throw new SessionNotFoundError();
+    const next = toActiveSession<TData>({
+      ...stored, verifier: renewed.verifier, previous: undefined, graceUntil: undefined, rotatedAt: renewed.now,
+      lastSeenAt: renewed.now, expiresAt: renewed.expiresAt,
+    });
+    if (res) this.writeCookie(res, renewed.token, next);
     if (req) req[REQUEST_SESSION] = next;
     return next;
   }
@@ -378,7 +394,21 @@ export class SessionService<TData extends object = Record<string, unknown>> {
       return false;
     }
   }
+}
 
+function presented(token: string | undefined): Presented | null {
+  const split: SplitToken | null = splitToken(token);
+  return split ? { selector: split.selector, hash: verifierHash(split.verifier) } : null;
+}
+
+/** Whether a presented verifier hash opens the session: the current one, or the previous one within its grace. */
+function acceptedBy(s: StoredSession, hash: string, now: number): boolean {
+  return same(s.verifier, hash) || (s.previous !== undefined && s.graceUntil !== undefined && now < s.graceUntil && same(s.previous, hash));
+}
+
+/** Constant-time comparison of two verifier hashes (equal length by construction). */
+function same(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }
 
 /** User ids and device labels: 1-256 characters, no control characters (they travel inside script replies). */

@@ -3,7 +3,10 @@
  * @publicApi
  */
 export interface ActiveSession<TData extends object = Record<string, unknown>> {
-  /** Public handle: safe to show and to use for "sign out this device". Neither the token nor its hash. */
+  /**
+   * Public id: safe to show and to use for "sign out this device"; the same for the session's whole life (token
+   * rotation and regenerate keep it). Not the token, nor any part of it.
+   */
   readonly id: string;
   readonly userId: string;
   readonly device: string;
@@ -52,8 +55,6 @@ export type InvalidationReason =
   | 'logout-all'
   | 'logout-others'
   | 'revoked'
-  | 'regenerated'
-  | 'rotated'
   | 'login'
   | 'max-sessions'
   | 'hijack-suspected';

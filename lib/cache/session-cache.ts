@@ -1,14 +1,12 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import { filter } from 'rxjs';
-import { isSessionEvent } from '../events/session-event';
 import { SessionEvents } from '../events/session-events.service';
 import { SessionRedisConnections } from '../redis/session-redis.connections';
 import type { ResolvedSessionOptions } from '../session.options';
 import { SESSION_OPTIONS } from '../session.tokens';
-import { parseSessionKey } from '../store/session.keys';
-import { handleOf, StoredSession } from '../store/stored-session';
+import { selectorOfKey, sessionKeyPrefix } from '../store/session.keys';
+import { idOf, StoredSession } from '../store/stored-session';
 
 /** @internal */
 export interface CacheEntry {
@@ -19,20 +17,23 @@ export interface CacheEntry {
   confirmedAt: number;
 }
 
-/** How invalidations reach the cache: Redis tracking (preferred) or the library's own events (fallback). */
+/** How invalidations reach the cache right now: Redis tracking, the library's events, or not at all ('down'). */
 export type CacheMode = 'off' | 'tracking' | 'events' | 'down';
 
 const INVALIDATE_CHANNEL = '__redis__:invalidate';
+const ENDED = new Set(['invalidated', 'expired', 'evicted', 'rotated']);
 
 /**
- * Per-instance LRU of resolved sessions, so a hot session costs no Redis round trip.
- * Invalidation: Redis server-assisted client-side caching. The command connection runs
- * `CLIENT TRACKING ON REDIRECT <subscriber> BCAST PREFIX <prefix>s: NOLOOP`; a RESP2 subscriber on
- * `__redis__:invalidate` then hears of every write, expiry and eviction of a session key by anyone else (other
- * instances, other tools). Where Redis refuses REDIRECT (Redis Cloud / Software) or on Cluster, it falls back to the
- * library's `invalidated` events plus `maxStalenessMs`.
- * Redis sends nothing when the tracked connection drops (redis/redis #11767), so whenever either connection is not
- * ready the cache is emptied and bypassed until both are back.
+ * Per-instance LRU of resolved sessions (by selector), so a hot session costs no Redis round trip.
+ * Invalidation (`cache.invalidation`):
+ * - tracking: Redis server-assisted client-side caching. The command connection runs
+ *   `CLIENT TRACKING ON REDIRECT <subscriber> BCAST PREFIX <prefix>s: NOLOOP`; a RESP2 subscriber on
+ *   `__redis__:invalidate` then hears of every write, expiry and eviction of a session key by anyone else;
+ * - events: the library's own events (invalidated, expired, evicted, rotated, and data changes) on its Pub/Sub
+ *   channel, plus `maxStalenessMs`: what Cluster and managed Redis that refuse REDIRECT get with `auto`.
+ * Redis sends nothing about what happened while a connection was down (redis/redis #11767), so whenever a
+ * connection the mode relies on is not ready (the command connection, the tracking subscriber, or in events mode
+ * the event subscriber) the cache is emptied and bypassed until all are back.
  * @internal
  */
 @Injectable()
@@ -77,21 +78,32 @@ export class SessionCache implements OnModuleInit {
     this.lru = new LRUCache<string, CacheEntry>({ max: this.options.cache.maxEntries });
     this.slides = new LRUCache<string, number>({ max: this.options.cache.maxEntries });
     this.modeValue = 'down';
-    // Fallback path and belt-and-braces: the library's own invalidation events always drop the entry.
-    this.events.events$.pipe(filter(isSessionEvent('invalidated'))).subscribe((e) => this.forgetHandle(e.id));
+    // In every mode the library's events drop entries too (the only path in events mode).
+    this.events.events$.subscribe((e) => {
+      if (ENDED.has(e.type)) this.forgetId(e.id);
+    });
+    this.events.changed$.subscribe((id) => this.forgetId(id));
+    this.events.feedUp$.subscribe((up) => {
+      if (!up && this.modeValue === 'events') this.drop('event subscriber lost');
+      else if (up && this.modeValue === 'down') void this.enable();
+    });
     const command = this.connections.command;
     command.on('close', () => this.drop('command connection lost'));
     command.on('ready', () => void this.enable());
-    if (command instanceof Cluster) {
-      // Tracking redirect is per node connection; on Cluster the events fallback is used.
-      this.modeValue = command.status === 'ready' ? 'events' : 'down';
+    if (this.options.cache.invalidation === 'events' || command instanceof Cluster) {
+      // Tracking redirect is per node connection; on Cluster the events path is used.
+      await this.enable();
       return;
     }
     const sub = this.connections.openSubscriber('session:invalidate') as Redis;
     // Resubscribing is done by hand in onSubscriberReady: the tracking redirect needs the new connection id first.
     sub.options.autoResubscribe = false;
     this.subscriber = sub;
-    sub.on('close', () => this.drop('invalidation subscriber lost'));
+    sub.on('close', () => {
+      // Its id dies with the connection: tracking must not be redirected to it again.
+      this.subscriberId = undefined;
+      this.drop('invalidation subscriber lost');
+    });
     sub.on('ready', () => void this.onSubscriberReady());
     sub.on('messageBuffer', (channel: Buffer, message: Buffer[] | Buffer | null) => {
       if (channel.toString() === INVALIDATE_CHANNEL) this.onInvalidate(message);
@@ -99,49 +111,46 @@ export class SessionCache implements OnModuleInit {
     await sub.connect().catch(() => undefined);
   }
 
-  get(hash: string): CacheEntry | undefined {
-    return this.usable ? this.lru?.get(hash) : undefined;
+  get(selector: string): CacheEntry | undefined {
+    return this.usable ? this.lru?.get(selector) : undefined;
   }
 
-  set(hash: string, stored: StoredSession, session: object, epoch: number): void {
-    if (this.usable && epoch === this.generation) this.lru?.set(hash, { stored, session, confirmedAt: Date.now() });
-  }
-
-  delete(hash: string): void {
-    this.lru?.delete(hash);
+  set(selector: string, stored: StoredSession, session: object, epoch: number): void {
+    if (this.usable && epoch === this.generation) this.lru?.set(selector, { stored, session, confirmedAt: Date.now() });
   }
 
   /**
-   * This instance changed the session: drop the entry, and make any read in flight not cache what it saw before
-   * the write (Redis does report the write, but later, and only for script writes).
+   * This instance changed or ended the session: drop the entry, and make any read in flight not cache what it saw
+   * before the change (Redis does report it, but later, and NOLOOP hides some of our own writes).
    */
-  invalidate(hash: string): void {
+  invalidate(selector: string): void {
     this.generation++;
-    this.lru?.delete(hash);
+    this.lru?.delete(selector);
   }
 
   /** When this instance last slid the session's expiry in Redis (ms), if it did. */
-  lastSlide(hash: string): number | undefined {
-    return this.usable ? this.slides?.get(hash) : undefined;
+  lastSlide(selector: string): number | undefined {
+    return this.usable ? this.slides?.get(selector) : undefined;
   }
 
-  noteSlide(hash: string, at: number): void {
-    if (this.usable) this.slides?.set(hash, at);
+  noteSlide(selector: string, at: number): void {
+    if (this.usable) this.slides?.set(selector, at);
   }
 
   /** Drops every cached session of a user (after logout-all on this instance; NOLOOP hides our own writes). */
-  forgetUser(userId: string, exceptHash?: string): void {
+  forgetUser(userId: string, except?: string): void {
     if (!this.lru) return;
-    for (const [hash, entry] of this.lru.entries()) {
-      if (entry.stored.userId === userId && hash !== exceptHash) this.lru.delete(hash);
+    this.generation++;
+    for (const [selector, entry] of this.lru.entries()) {
+      if (entry.stored.userId === userId && selector !== except) this.lru.delete(selector);
     }
   }
 
-  private forgetHandle(id: string): void {
+  private forgetId(id: string): void {
     if (!this.lru) return;
     this.generation++;
-    for (const [hash, entry] of this.lru.entries()) {
-      if (handleOf(entry.stored) === id) this.lru.delete(hash);
+    for (const [selector, entry] of this.lru.entries()) {
+      if (idOf(entry.stored) === id) this.lru.delete(selector);
     }
   }
 
@@ -157,31 +166,48 @@ export class SessionCache implements OnModuleInit {
     await this.enable();
   }
 
-  /** (Re)turns tracking on for the current subscriber id; both connections must be ready. */
+  /** (Re)turns invalidation on once every connection the mode needs is ready; until then the cache stays bypassed. */
   private async enable(): Promise<void> {
     const command = this.connections.command;
-    if (command instanceof Cluster) {
-      if (command.status === 'ready') this.modeValue = 'events';
-      return;
+    if (command.status !== 'ready') return;
+    const wanted = this.options.cache.invalidation;
+    if (wanted === 'events' || command instanceof Cluster) {
+      if (wanted === 'tracking') return this.refuse('Redis Cluster has no tracking redirect across nodes');
+      return this.enableEvents();
     }
-    if (!this.subscriber || this.subscriber.status !== 'ready' || command.status !== 'ready' || !this.subscriberId) return;
+    if (!this.subscriber || this.subscriber.status !== 'ready' || !this.subscriberId) return;
     try {
       await command.client('TRACKING', 'OFF');
       await command.client(
-        'TRACKING', 'ON', 'REDIRECT', this.subscriberId, 'BCAST', 'PREFIX', `${this.options.keyPrefix}s:`, 'NOLOOP',
+        'TRACKING', 'ON', 'REDIRECT', this.subscriberId, 'BCAST', 'PREFIX', sessionKeyPrefix(this.options.keyPrefix), 'NOLOOP',
       );
-      this.clear();
-      this.generation++;
-      this.modeValue = 'tracking';
+      this.restart('tracking');
     } catch (err) {
+      if (wanted === 'tracking') return this.refuse(`CLIENT TRACKING with REDIRECT refused (${(err as Error).message})`);
       this.logger.warn(
         `CLIENT TRACKING with REDIRECT refused (${(err as Error).message}); the cache falls back to the library's ` +
           `invalidation events and maxStalenessMs (${this.options.cache.maxStalenessMs} ms)`,
       );
-      this.clear();
-      this.generation++;
-      this.modeValue = 'events';
+      this.enableEvents();
     }
+  }
+
+  private enableEvents(): void {
+    // Without the event feed, another instance's logout would go unheard: stay bypassed until it is up.
+    if (this.events.feedUp) this.restart('events');
+    else this.modeValue = 'down';
+  }
+
+  private refuse(why: string): void {
+    this.logger.error(`cache.invalidation is 'tracking' but ${why}: the cache is bypassed`);
+    this.modeValue = 'down';
+  }
+
+  /** Starts serving in `mode` from an empty cache: nothing heard before this moment can be trusted. */
+  private restart(mode: 'tracking' | 'events'): void {
+    this.clear();
+    this.generation++;
+    this.modeValue = mode;
   }
 
   private drop(reason: string): void {
@@ -206,9 +232,8 @@ export class SessionCache implements OnModuleInit {
     }
     const keys = Array.isArray(message) ? message : [message];
     for (const key of keys) {
-      const parsed = parseSessionKey(this.options.keyPrefix, key.toString());
-      if (parsed) this.lru?.delete(parsed.hash);
+      const selector = selectorOfKey(this.options.keyPrefix, key.toString());
+      if (selector) this.lru?.delete(selector);
     }
   }
 }
-

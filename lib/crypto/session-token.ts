@@ -1,48 +1,74 @@
 import { hash, randomBytes } from 'node:crypto';
 
 /**
- * Token layout: a 3-character routing tag followed by 43 characters of base64url (32 bytes from the CSPRNG).
- * The tag is derived from the user id so that a session and its user's index share a Redis Cluster hash slot
- * (atomic create / logout-all without CROSSSLOT). It carries 18 bits of a hash of the user id, nothing usable;
- * the 256 random bits are what make the token unguessable.
+ * A token is a split token: `<selector><verifier>`.
+ * - The selector (24 characters) names the session and never changes while the session lives: 16 characters of a
+ *   hash of the user id (the user's digest: its first 3 are the Redis Cluster routing tag, so a session and its
+ *   user's index share a hash slot; the rest names the index), then 8 random characters that tell the user's
+ *   sessions apart.
+ * - The verifier (43 characters: 32 bytes from the CSPRNG) is the secret. Redis keeps only its SHA-256, so a dump
+ *   or a replica holds no live credential. Rotation and regenerate replace the verifier in place; the key, the
+ *   public id and every pending write stay valid.
  * @internal
  */
-const TAG_LENGTH = 3;
-const RANDOM_LENGTH = 43;
-export const TOKEN_LENGTH = TAG_LENGTH + RANDOM_LENGTH;
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{46}$/;
+const DIGEST_LENGTH = 16;
+export const TAG_LENGTH = 3;
+const SESSION_PART_LENGTH = 8;
+export const SELECTOR_LENGTH = DIGEST_LENGTH + SESSION_PART_LENGTH;
+const VERIFIER_LENGTH = 43;
+export const TOKEN_LENGTH = SELECTOR_LENGTH + VERIFIER_LENGTH;
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{67}$/;
+
+export interface SplitToken {
+  selector: string;
+  verifier: string;
+}
 
 /** Cheap shape check done before any Redis call, so junk never costs a round trip. */
 export function isWellFormedToken(token: unknown): token is string {
   return typeof token === 'string' && token.length === TOKEN_LENGTH && TOKEN_SHAPE.test(token);
 }
 
+/** The two halves of a well-formed token, or null. */
+export function splitToken(token: unknown): SplitToken | null {
+  if (!isWellFormedToken(token)) return null;
+  return { selector: token.slice(0, SELECTOR_LENGTH), verifier: token.slice(SELECTOR_LENGTH) };
+}
+
 // crypto.hash (one shot, Node >= 20.12) skips the Hash object createHash() allocates: this runs on every request.
-export function routingTagFor(userId: string): string {
-  return hash('sha256', userId, 'base64url').slice(0, TAG_LENGTH);
+/** 96 bits of SHA-256 of the user id: names the user's index and routes all of the user's keys to one slot. */
+export function userDigest(userId: string): string {
+  return hash('sha256', userId, 'base64url').slice(0, DIGEST_LENGTH);
 }
 
-export function routingTagOf(token: string): string {
-  return token.slice(0, TAG_LENGTH);
+/** The user's digest inside a selector. */
+export function digestOf(selector: string): string {
+  return selector.slice(0, DIGEST_LENGTH);
 }
 
-export function newToken(userId: string): string {
-  return routingTagFor(userId) + randomBytes(32).toString('base64url');
+/** The part of a selector that tells one user's sessions apart (the user index's field name). */
+export function sessionPartOf(selector: string): string {
+  return selector.slice(DIGEST_LENGTH);
+}
+
+export function newSelector(userId: string): string {
+  return userDigest(userId) + randomBytes(6).toString('base64url');
+}
+
+export function newVerifier(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** What Redis stores instead of the verifier: 132 bits of its SHA-256. */
+export function verifierHash(verifier: string): string {
+  return hash('sha256', verifier, 'base64url').slice(0, 22);
 }
 
 /**
- * What Redis stores instead of the token: 132 bits of its SHA-256. A leaked dump or replica therefore holds no
- * live credential, and the key stays short (memory per session matters at a million sessions).
+ * The public id shown in device lists and used to revoke one device: stable for the session's whole life, and
+ * neither the selector nor anything secret. SHA-1 (64 bits of it) because Lua scripts derive it too
+ * (redis.sha1hex) when they publish events; it protects nothing, it only must not reveal the selector.
  */
-export function tokenHash(token: string): string {
-  return hash('sha256', token, 'base64url').slice(0, 22);
-}
-
-/**
- * The public handle shown in device lists and used to revoke one device: neither the token nor its hash.
- * SHA-1 (64 bits of it) because Lua scripts must derive it too (redis.sha1hex), e.g. when a login evicts the
- * oldest session; it protects nothing, it only must not reveal the token hash.
- */
-export function publicHandle(tokenHashValue: string): string {
-  return hash('sha1', 'h:' + tokenHashValue, 'hex').slice(0, 16);
+export function publicId(selector: string): string {
+  return hash('sha1', 'h:' + selector, 'hex').slice(0, 16);
 }

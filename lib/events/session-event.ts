@@ -1,16 +1,17 @@
 import type { InvalidationReason } from '../session.types';
 
 interface SessionEventBase {
-  /** Public handle of the session (never its token or token hash). */
+  /** Public id of the session: stable for its whole life (rotation and regenerate keep it), never its token. */
   id: string;
-  /** The session's user; null only when Redis lost that too (e.g. both keys evicted). */
+  /** The session's user; null only when Redis lost that too (e.g. its user index was evicted). */
   userId: string | null;
+  /** When it happened, by Redis's clock (so every instance sees the same time); local for 'refreshed'. */
   at: Date;
   /** The app instance that caused the event, or 'redis' when Redis itself did (expiry, eviction). */
   instance: string;
 }
 
-/** A session was created (login, or the new half of a regenerate). Seen by every instance. */
+/** A session was created (login). Seen by every instance. */
 export interface SessionCreatedEvent extends SessionEventBase {
   type: 'created';
 }
@@ -24,12 +25,26 @@ export interface SessionInvalidatedEvent extends SessionEventBase {
   type: 'invalidated';
   reason: InvalidationReason;
 }
-/** Redis expired the session: unused past the idle timeout, or past its absolute deadline. Seen by every instance. */
+/**
+ * The session's token was replaced in place: by token rotation (`rotation`) or by SessionService.regenerate
+ * (`regenerate`). The session, its id and its data live on. Seen by every instance.
+ */
+export interface SessionRotatedEvent extends SessionEventBase {
+  type: 'rotated';
+  reason: 'rotation' | 'regenerate';
+}
+/**
+ * Redis expired the session: unused past the idle timeout, or past its absolute deadline. Seen by every instance,
+ * reported once per deployment.
+ */
 export interface SessionExpiredEvent extends SessionEventBase {
   type: 'expired';
   cause: 'idle' | 'absolute';
-  /** 'notification' when a keyspace notification reported it; 'sweep' when the cleanup sweep found it later. */
-  detectedBy: 'notification' | 'sweep';
+  /**
+   * 'notification': a keyspace notification reported it; 'sweep': the periodic sweep found it later; 'cleanup':
+   * the library found it while it tidied the user's index (a login, a device list, a logout).
+   */
+  detectedBy: 'notification' | 'sweep' | 'cleanup';
 }
 /** Redis evicted the session under memory pressure (see the README on maxmemory-policy). Seen by every instance. */
 export interface SessionEvictedEvent extends SessionEventBase {
@@ -44,6 +59,7 @@ export type SessionEvent =
   | SessionCreatedEvent
   | SessionRefreshedEvent
   | SessionInvalidatedEvent
+  | SessionRotatedEvent
   | SessionExpiredEvent
   | SessionEvictedEvent;
 
@@ -55,26 +71,40 @@ export const isSessionEvent =
   (e: SessionEvent): e is Extract<SessionEvent, { type: T }> =>
     e.type === type;
 
-/** The wire form of events published by the library's Lua scripts and the sweeper. @internal */
+/**
+ * What names one event across the deployment (SessionEvents.claim): a session is created, ends and expires once,
+ * so those need only type and id; rotations and refreshes repeat, so their time is part of the name.
+ * @internal
+ */
+export function eventKey(e: SessionEvent): string {
+  return e.type === 'rotated' || e.type === 'refreshed' ? `${e.type}:${e.id}:${e.at.getTime()}` : `${e.type}:${e.id}`;
+}
+
+/** The wire form of events published by the library's Lua scripts. @internal */
 export interface PublishedEvent {
-  type: 'created' | 'invalidated' | 'expired';
+  type: 'created' | 'invalidated' | 'rotated' | 'expired' | 'evicted' | 'changed';
   id: string;
-  userId: string;
+  userId?: string;
   at: number;
   instance: string;
-  reason?: InvalidationReason;
+  reason?: string;
   cause?: 'idle' | 'absolute';
+  detectedBy?: 'notification' | 'sweep' | 'cleanup';
 }
 
 export function fromPublished(p: PublishedEvent): SessionEvent | null {
-  const base = { id: p.id, userId: p.userId, at: new Date(p.at), instance: p.instance };
+  const base = { id: p.id, userId: p.userId ?? null, at: new Date(p.at), instance: p.instance };
   switch (p.type) {
     case 'created':
       return { ...base, type: 'created' };
     case 'invalidated':
-      return { ...base, type: 'invalidated', reason: p.reason ?? 'logout' };
+      return { ...base, type: 'invalidated', reason: (p.reason ?? 'logout') as InvalidationReason };
+    case 'rotated':
+      return { ...base, type: 'rotated', reason: p.reason === 'regenerate' ? 'regenerate' : 'rotation' };
     case 'expired':
-      return { ...base, type: 'expired', cause: p.cause ?? 'idle', detectedBy: 'sweep' };
+      return { ...base, type: 'expired', cause: p.cause ?? 'idle', detectedBy: p.detectedBy ?? 'sweep' };
+    case 'evicted':
+      return { ...base, type: 'evicted' };
     default:
       return null;
   }

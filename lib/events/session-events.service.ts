@@ -1,15 +1,14 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
-import { Observable, Subject } from 'rxjs';
-import { publicHandle } from '../crypto/session-token';
-import { SessionMetrics } from '../metrics/session-metrics';
+import { BehaviorSubject, distinctUntilChanged, Observable, Subject } from 'rxjs';
 import { SessionRedisConnections } from '../redis/session-redis.connections';
 import { dataNodes, dbOf } from '../redis/redis-topology';
 import type { ResolvedSessionOptions } from '../session.options';
 import { SESSION_OPTIONS } from '../session.tokens';
-import { eventsChannel, parseSessionKey, sessionKeys, userIndexKey } from '../store/session.keys';
+import { claimKey, eventsChannel, selectorOfKey } from '../store/session.keys';
+import { SessionStore } from '../store/session.store';
 import { checkKeyspaceNotifications, NotificationState } from './keyspace-notifications';
-import { fromPublished, PublishedEvent, SessionEvent } from './session-event';
+import { eventKey, fromPublished, PublishedEvent, SessionEvent } from './session-event';
 
 /** Health of the event feed, for logs and health checks. @publicApi */
 export interface SessionEventsStatus {
@@ -23,11 +22,13 @@ export interface SessionEventsStatus {
  * One shared, typed stream of session events for this app instance.
  * - created / invalidated: published by the library's Lua scripts on the `<prefix>events` channel, so every
  *   instance sees those caused by any instance;
- * - expired / evicted: from Redis keyspace notifications (every instance subscribes; on Cluster, to every master),
- *   or later from the cleanup sweep where notifications are off;
+ * - rotated: published by the script that replaced the session's verifier (rotation, regenerate);
+ * - expired / evicted: Redis keyspace notifications tell every instance (on Cluster, every master); the first
+ *   instance to report it publishes the event, once, on the channel. Where notifications are off, the sweep and
+ *   the library's own index cleanup report them later;
  * - refreshed: local to the instance that served the request (the hot path publishes nothing).
- * Every instance sees each broadcast event: for side effects that must run once per deployment (emails, audit
- * rows), wrap the handler in `claim()`. The stream completes when the app shuts down.
+ * Every instance sees each event once: for side effects that must run once per deployment (emails, audit rows),
+ * wrap the handler in `claim()`. The stream completes when the app shuts down.
  * @publicApi
  */
 @Injectable()
@@ -41,13 +42,29 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
   private notifications: NotificationState = 'unknown';
   private downSince: number | null = null;
   private destroyed = false;
+  /** Subscribers whose SUBSCRIBE has been answered since their last (re)connect. */
+  private readonly listening = new Set<Redis | Cluster>();
+  private readonly feed = new BehaviorSubject(false);
+  /**
+   * Whether every event subscriber is connected and subscribed: while it is false, events published by other
+   * instances are being missed (a cache that relies on them must not serve). @internal
+   */
+  readonly feedUp$: Observable<boolean> = this.feed.pipe(distinctUntilChanged());
+  private readonly changes = new Subject<string>();
+  /** Public ids of sessions whose data another instance changed (published only for event-invalidated caches). @internal */
+  readonly changed$: Observable<string> = this.changes.asObservable();
 
   constructor(
     @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
     private readonly connections: SessionRedisConnections,
-    private readonly metrics: SessionMetrics,
+    private readonly store: SessionStore,
   ) {
     this.channel = eventsChannel(options.keyPrefix);
+  }
+
+  /** @internal */
+  get feedUp(): boolean {
+    return this.feed.value;
   }
 
   get status(): SessionEventsStatus {
@@ -72,10 +89,12 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
    *   events.events$.pipe(filter(isSessionEvent('expired'))).subscribe(async (e) => {
    *     if (await events.claim(e)) await audit.write(e);
    *   });
-   * @throws SessionUnavailableError-like errors from Redis are returned as false (nobody runs it twice)
+   * An event is named by what it is, never by when an instance heard it: a session is created, ends and expires
+   * once, so those are claimed by type and session id; rotations by the Redis time of the rotation.
+   * Redis errors are returned as false (nobody runs it twice).
    */
   async claim(event: SessionEvent, ttlMs = 60_000): Promise<boolean> {
-    const key = `${this.options.keyPrefix}claim:${event.type}:${event.id}:${event.at.getTime()}`;
+    const key = claimKey(this.options.keyPrefix, eventKey(event));
     try {
       return (await this.connections.command.set(key, this.options.instanceId, 'PX', ttlMs, 'NX')) === 'OK';
     } catch {
@@ -117,17 +136,27 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.destroyed = true;
+    this.feed.next(false);
     this.subject.complete();
+    this.changes.complete();
   }
 
   private subscribe(name: string, sub: Redis | Cluster, channels: string[]): Promise<void> {
     this.subscribers.set(name, sub);
-    sub.on('ready', () => this.onSubscriberUp());
-    sub.on('close', () => this.onSubscriberDown());
+    sub.on('ready', () => {
+      this.onSubscriberUp();
+      // ioredis re-subscribes by itself after a reconnect, but says nothing when that is done: ask once more (a
+      // repeated SUBSCRIBE is harmless) and count the feed as up only when Redis has answered.
+      sub.subscribe(...channels).then(() => this.onListening(sub, true), () => undefined);
+    });
+    sub.on('close', () => {
+      this.onListening(sub, false);
+      this.onSubscriberDown();
+    });
     sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     // Queued until connected (subscriber connections keep an offline queue) and re-sent on every reconnect.
     const subscribed = sub.subscribe(...channels).then(
-      () => undefined,
+      () => this.onListening(sub, true),
       (err) => this.logger.warn(`SUBSCRIBE failed: ${(err as Error).message}`),
     );
     // Boot waits for the subscription (so events right after boot are not missed), but never hangs on a dead Redis.
@@ -144,6 +173,7 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
     for (const [name, sub] of this.subscribers) {
       if (name !== 'channel' && !masters.includes(name)) {
         this.subscribers.delete(name);
+        this.onListening(sub, false, true);
         void this.connections.close(sub);
       }
     }
@@ -155,6 +185,14 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
     }
     await Promise.all(pending);
     if (pending.length > 0 && this.notifications !== 'unknown') await this.checkNotifications();
+  }
+
+  private onListening(sub: Redis | Cluster, up: boolean, removed = false): void {
+    if (up && sub.status === 'ready') this.listening.add(sub);
+    else this.listening.delete(sub);
+    if (removed) this.listening.delete(sub);
+    const all = [...this.subscribers.values()];
+    this.feed.next(!this.destroyed && all.length > 0 && all.every((s) => this.listening.has(s)));
   }
 
   private onSubscriberUp(): void {
@@ -179,39 +217,22 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
       } catch {
         return;
       }
+      if (parsed.type === 'changed') {
+        this.changes.next(parsed.id);
+        return;
+      }
       const event = fromPublished(parsed);
       if (event) this.subject.next(event);
       return;
     }
     const kind = channel.endsWith(':expired') ? 'expired' : channel.endsWith(':evicted') ? 'evicted' : null;
-    const key = parseSessionKey(this.options.keyPrefix, message);
-    if (kind && key && key.kind === 's') void this.onSessionGone(kind, key.tag, key.hash);
-  }
-
-  /** A session key expired or was evicted: its shadow key still names the user (it outlives the session). */
-  private async onSessionGone(kind: 'expired' | 'evicted', tag: string, hash: string): Promise<void> {
-    const now = Date.now();
-    const command = this.connections.command;
-    const keys = sessionKeys(this.options.keyPrefix, tag, hash);
-    let shadow: string | null = null;
-    try {
-      shadow = await command.get(keys.shadow);
-    } catch {
-      /* Redis unreachable: emit what we know */
-    }
-    // 'moved': a rotation's forwarding stub expired; the session itself lives on under its new token.
-    if (shadow === 'moved') return;
-    const sep = shadow?.indexOf('|') ?? -1;
-    const absolute = shadow && sep > 0 ? Number(shadow.slice(0, sep)) : NaN;
-    const userId = shadow && sep > 0 ? shadow.slice(sep + 1) : null;
-    const base = { id: publicHandle(hash), userId, at: new Date(now), instance: 'redis' };
-    this.metrics.sessionExpired(kind);
-    if (kind === 'evicted') this.subject.next({ ...base, type: 'evicted' });
-    // Within a second of the absolute deadline counts as absolute: Redis expires keys up to ~100 ms late.
-    else this.subject.next({ ...base, type: 'expired', cause: now >= absolute - 1000 ? 'absolute' : 'idle', detectedBy: 'notification' });
-    if (userId !== null) {
-      // Every instance runs this; ZREM is idempotent, so the index is cleaned whichever gets there first.
-      command.zrem(userIndexKey(this.options.keyPrefix, tag, userId), hash).catch(() => undefined);
+    const selector = kind ? selectorOfKey(this.options.keyPrefix, message) : null;
+    // Every instance hears this; the first to report it publishes the event on the channel, the others find the
+    // index entry gone. The event then reaches every instance, this one included, through the channel.
+    if (kind && selector) {
+      this.store.reportEnd(selector, kind, 'notification').catch((err) => {
+        this.logger.warn(`Could not report a session ${kind}: ${(err as Error).message}; the sweep will`);
+      });
     }
   }
 }

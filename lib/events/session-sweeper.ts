@@ -1,13 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { publicHandle } from '../crypto/session-token';
 import { SessionRedisConnections } from '../redis/session-redis.connections';
 import { dataNodes } from '../redis/redis-topology';
 import type { ResolvedSessionOptions } from '../session.options';
 import { SESSION_OPTIONS } from '../session.tokens';
-import { eventsChannel, sessionKeys } from '../store/session.keys';
+import { digestOfIndexKey, INDEX_USER_FIELD, sessionKeys, sweepLockKey, userIndexPattern } from '../store/session.keys';
 import { defineSessionScripts } from '../store/session.scripts';
-import type { PublishedEvent } from './session-event';
+import { SessionStore } from '../store/session.store';
 
 /** What one sweep did. @publicApi */
 export interface SweepReport {
@@ -24,7 +23,8 @@ export interface SweepReport {
  * Removes user-index entries whose session is gone, on a timer, on one instance at a time (a Redis lock with a
  * TTL). Walks the keyspace with SCAN COUNT on every master, never KEYS, so no single command is long.
  * For each entry it removes it publishes the `expired` event nobody reported (notifications off or missed), so
- * expiry events still arrive, later, where keyspace notifications are forbidden.
+ * expiry events still arrive, later, where keyspace notifications are forbidden. The removal and the event are one
+ * script (the same one the notification path runs), so an expiry is reported once whoever finds it first.
  * @publicApi
  */
 @Injectable()
@@ -36,8 +36,9 @@ export class SessionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
     private readonly connections: SessionRedisConnections,
+    private readonly store: SessionStore,
   ) {
-    this.lockKey = `${options.keyPrefix}sweep-lock`;
+    this.lockKey = sweepLockKey(options.keyPrefix);
   }
 
   onApplicationBootstrap(): void {
@@ -82,10 +83,9 @@ export class SessionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async sweepNode(node: Redis, report: SweepReport): Promise<void> {
-    const prefix = this.options.keyPrefix;
     let cursor = '0';
     do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}u:*`, 'COUNT', this.options.events.sweepBatchSize);
+      const [next, keys] = await node.scan(cursor, 'MATCH', userIndexPattern(this.options.keyPrefix), 'COUNT', this.options.events.sweepBatchSize);
       cursor = next;
       report.indexesScanned += keys.length;
       if (keys.length > 0) await this.sweepPage(node, keys, report);
@@ -93,46 +93,28 @@ export class SessionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * One SCAN page in four pipelined round trips (members, existence, removal, events) instead of two per index:
-   * every command stays short, and the sweep's time is not spent waiting on the network.
+   * One SCAN page in three pipelined round trips (entries, existence, reports) instead of two per index: every
+   * command stays short, and the sweep's time is not spent waiting on the network.
    */
   private async sweepPage(node: Redis, indexKeys: string[], report: SweepReport): Promise<void> {
     const prefix = this.options.keyPrefix;
-    const indexes = indexKeys.flatMap((key) => {
-      const m = /^u:\{([^}]+)\}:(.*)$/s.exec(key.slice(prefix.length));
-      return m ? [{ key, tag: m[1], userId: m[2] }] : [];
+    const digests = indexKeys.map((key) => digestOfIndexKey(prefix, key));
+    const fields = await exec(node, indexKeys.map((key) => ['hkeys', key]));
+    const selectors: string[] = [];
+    digests.forEach((digest, i) => {
+      if (digest === null) return;
+      for (const field of (fields[i] as string[] | null) ?? []) if (field !== INDEX_USER_FIELD) selectors.push(digest + field);
     });
-    const members = await exec(node, indexes.map((ix) => ['zrange', ix.key, '0', '-1', 'WITHSCORES']));
-    const entries: Array<{ index: (typeof indexes)[number]; hash: string; absolute: number }> = [];
-    indexes.forEach((index, i) => {
-      const flat = (members[i] as string[] | null) ?? [];
-      for (let j = 0; j < flat.length; j += 2) entries.push({ index, hash: flat[j], absolute: Number(flat[j + 1]) });
-    });
-    if (entries.length === 0) return;
-    // An entry is stale once its session AND its shadow key are gone: while the shadow lives (a minute past
-    // expiry) the keyspace-notification path owns the entry, so the two never both report one session.
-    const exists = await exec(node, entries.map((e) => {
-      const k = sessionKeys(prefix, e.index.tag, e.hash);
-      return ['exists', k.session, k.shadow];
-    }));
-    const stale = entries.filter((_, i) => exists[i] === 0);
-    if (stale.length === 0) return;
-    const removed = await exec(node, stale.map((e) => ['zrem', e.index.key, e.hash]));
-    const channel = eventsChannel(prefix);
-    const now = Date.now();
-    const events: string[][] = [];
-    stale.forEach((e, i) => {
-      if (removed[i] !== 1) return; // someone else removed it first, and reported it
+    if (selectors.length === 0) return;
+    const exists = await exec(node, selectors.map((s) => ['exists', sessionKeys(prefix, s).session]));
+    const stale = selectors.filter((_, i) => exists[i] === 0);
+    const reported = await Promise.all(
+      stale.map((s) => this.store.reportEnd(s, 'expired', 'sweep', node).catch(() => false)),
+    );
+    for (const r of reported) {
+      if (!r) continue; // someone else removed it first, and reported it
       report.entriesRemoved++;
-      const event: PublishedEvent = {
-        type: 'expired', id: publicHandle(e.hash), userId: e.index.userId, at: now, instance: this.options.instanceId,
-        cause: e.absolute <= now ? 'absolute' : 'idle',
-      };
-      events.push(['publish', channel, JSON.stringify(event)]);
-    });
-    if (events.length > 0 && this.options.events.enabled) {
-      await exec(node, events);
-      report.expiredEventsPublished += events.length;
+      if (this.options.events.enabled) report.expiredEventsPublished++;
     }
   }
 }

@@ -1,28 +1,65 @@
+import { digestOf, sessionPartOf, TAG_LENGTH } from '../crypto/session-token';
+
 /**
- * The only place key names are built. Every key of one user carries the same `{tag}`, so a session, its shadow
- * key and the user's index live in one Redis Cluster slot. The tag comes first after the prefix, so braces inside
- * a user id can never move the hash tag.
+ * The only place key and channel names are built. Every key of one user carries the same `{tag}` (the first
+ * characters of the user's digest), so a session and its user's index live in one Redis Cluster slot. The tag comes
+ * first after the prefix and is base64url, so nothing the app passes can move the hash tag.
+ *
+ * - `<prefix>s:{tag}:<digest rest><session part>`: the session hash (a selector names it);
+ * - `<prefix>u:{tag}:<digest rest>`: the user's index, a hash of `<session part> → absolute deadline` plus
+ *   `@ → user id` (so an expiry can name the user after the session key is gone).
  * @internal
  */
 export interface SessionKeys {
-  /** The session hash. */
   session: string;
-  /** Shadow key holding `absoluteDeadline|userId`, outliving the session briefly so expiry events know the user. */
-  shadow: string;
+  index: string;
 }
 
-export const sessionKeys = (prefix: string, tag: string, hash: string): SessionKeys => ({
-  session: `${prefix}s:{${tag}}:${hash}`,
-  shadow: `${prefix}x:{${tag}}:${hash}`,
-});
+const split = (digestOrSelector: string) => [digestOrSelector.slice(0, TAG_LENGTH), digestOrSelector.slice(TAG_LENGTH)];
 
-export const userIndexKey = (prefix: string, tag: string, userId: string) => `${prefix}u:{${tag}}:${userId}`;
+export function sessionKeys(prefix: string, selector: string): SessionKeys {
+  const [tag, rest] = split(selector);
+  return { session: `${prefix}s:{${tag}}:${rest}`, index: userIndexKey(prefix, digestOf(selector)) };
+}
+
+export function userIndexKey(prefix: string, digest: string): string {
+  const [tag, rest] = split(digest);
+  return `${prefix}u:{${tag}}:${rest}`;
+}
+
+/** The index field that holds the user id (never a session part: those are base64url). */
+export const INDEX_USER_FIELD = '@';
+
+/** The index field of a session. */
+export const indexField = sessionPartOf;
 
 export const eventsChannel = (prefix: string) => `${prefix}events`;
 
-/** Parses a session or shadow key back into its parts (keyspace notifications only give key names). */
-export function parseSessionKey(prefix: string, key: string): { kind: 's' | 'x'; tag: string; hash: string } | null {
+/** Prefix of every session key (what client-side caching tracks). */
+export const sessionKeyPrefix = (prefix: string) => `${prefix}s:`;
+
+/** Pattern that SCAN matches user indexes with. */
+export const userIndexPattern = (prefix: string) => `${prefix}u:*`;
+
+/** The lock that lets one instance at a time sweep. */
+export const sweepLockKey = (prefix: string) => `${prefix}sweep-lock`;
+
+/** Marks an event as handled by one instance (SessionEvents.claim). */
+export const claimKey = (prefix: string, eventKey: string) => `${prefix}claim:${eventKey}`;
+
+const SESSION_KEY = /^s:\{([A-Za-z0-9_-]+)\}:([A-Za-z0-9_-]+)$/;
+const INDEX_KEY = /^u:\{([A-Za-z0-9_-]+)\}:([A-Za-z0-9_-]+)$/;
+
+/** The selector a session key belongs to (keyspace notifications and tracking only give key names). */
+export function selectorOfKey(prefix: string, key: string): string | null {
   if (!key.startsWith(prefix)) return null;
-  const m = /^([sx]):\{([^}]+)\}:([A-Za-z0-9_-]+)$/.exec(key.slice(prefix.length));
-  return m ? { kind: m[1] as 's' | 'x', tag: m[2], hash: m[3] } : null;
+  const m = SESSION_KEY.exec(key.slice(prefix.length));
+  return m ? m[1] + m[2] : null;
+}
+
+/** The user digest a user index key belongs to. */
+export function digestOfIndexKey(prefix: string, key: string): string | null {
+  if (!key.startsWith(prefix)) return null;
+  const m = INDEX_KEY.exec(key.slice(prefix.length));
+  return m ? m[1] + m[2] : null;
 }

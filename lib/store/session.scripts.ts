@@ -4,15 +4,17 @@ import type { Cluster, Redis, Result } from 'ioredis';
 
 /**
  * Registers each Lua file as an ioredis command. ioredis then sends EVALSHA and falls back to EVAL on NOSCRIPT
- * (after a restart, a failover or SCRIPT FLUSH), and routes by KEYS on Cluster.
+ * (after a restart, a failover or SCRIPT FLUSH), and routes by KEYS on Cluster. The scripts start with a
+ * `#!lua` line (Redis 7): its flags tell Redis up front whether a script may run when memory is full.
  * @internal
  */
 export const SESSION_SCRIPTS = {
-  sessionCreate: { file: 'create.lua', numberOfKeys: 3 },
+  sessionCreate: { file: 'create.lua', numberOfKeys: 2 },
   sessionTouch: { file: 'touch.lua', numberOfKeys: null },
   sessionSetField: { file: 'set-field.lua', numberOfKeys: 1 },
   sessionDestroy: { file: 'destroy.lua', numberOfKeys: null },
-  sessionRegenerate: { file: 'regenerate.lua', numberOfKeys: 5 },
+  sessionRenew: { file: 'renew.lua', numberOfKeys: 2 },
+  sessionReportEnd: { file: 'report-end.lua', numberOfKeys: 2 },
   sessionUnlock: { file: 'unlock.lua', numberOfKeys: 1 },
 } as const;
 
@@ -30,19 +32,19 @@ export function defineSessionScripts(client: Redis | Cluster): void {
 
 type Arg = string | number;
 
+/** What touch.lua answers for one session: [now ms, expiry ms, packed fields], or null. */
+export type TouchReply = [number, number, string] | null;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    sessionCreate(
-      session: string, shadow: string, index: string, ...args: Arg[]
-    ): Result<[number, number, number], Context>;
+    sessionCreate(session: string, index: string, ...args: Arg[]): Result<number[], Context>;
     /** numberOfKeys is dynamic: the first argument is the key count (two per session). */
-    sessionTouch(numberOfKeys: number, ...keysThenArgs: Arg[]): Result<Array<[number, number, string] | null>, Context>;
-    sessionSetField(session: string, field: string, json: string, del: '0' | '1', maxBytes: Arg): Result<number, Context>;
+    sessionTouch(numberOfKeys: number, ...keysThenArgs: Arg[]): Result<Array<TouchReply | false>, Context>;
+    sessionSetField(session: string, ...args: Arg[]): Result<number, Context>;
     /** numberOfKeys is dynamic: the first argument is the key count. */
     sessionDestroy(numberOfKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
-    sessionRegenerate(
-      oldSession: string, oldShadow: string, newSession: string, newShadow: string, index: string, ...args: Arg[]
-    ): Result<[number, number] | null, Context>;
+    sessionRenew(session: string, index: string, ...args: Arg[]): Result<number[] | null, Context>;
+    sessionReportEnd(session: string, index: string, ...args: Arg[]): Result<number, Context>;
     sessionUnlock(lock: string, owner: string): Result<number, Context>;
   }
 }

@@ -1,24 +1,28 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
+import {
+  newSelector, newVerifier, publicId, sessionPartOf, userDigest, verifierHash,
+} from '../crypto/session-token';
 import { SessionDataTooLargeError, SessionLimitError, SessionUnavailableError } from '../errors';
-import { newToken, publicHandle, routingTagFor, routingTagOf, tokenHash } from '../crypto/session-token';
 import type { ResolvedSessionOptions } from '../session.options';
 import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from '../session.tokens';
 import type { InvalidationReason } from '../session.types';
-import { eventsChannel, sessionKeys, userIndexKey } from './session.keys';
 import { SessionMetrics } from '../metrics/session-metrics';
+import { eventsChannel, INDEX_USER_FIELD, sessionKeys, userIndexKey } from './session.keys';
+import { defineSessionScripts, TouchReply } from './session.scripts';
+import { DATA_FIELD_PREFIX, decodeSession, StoredSession } from './stored-session';
 import { TouchBatcher } from './touch-batcher';
-import { defineSessionScripts } from './session.scripts';
-import { DATA_FIELD_PREFIX, decodeSessionFields, FIELD_SEPARATOR, StoredSession } from './stored-session';
 import { decodeValue, ValueCodec } from './value-codec';
 
-/** How long a shadow key outlives its session: time enough for every instance to read the user id on expiry. */
-const SHADOW_GRACE_MS = 60_000;
 /** Sessions destroyed per script call in logout-all, so no single Lua call blocks Redis for long. */
 const DESTROY_BATCH = 200;
+/** How often a selector may be redrawn when taken (8 random characters: in practice never twice). */
+const SELECTOR_DRAWS = 3;
+
+export type RenewKind = 'rotation' | 'regenerate';
 
 /**
- * The only code that talks to Redis about session data. Speaks in token hashes and user ids; every Redis failure
+ * The only code that talks to Redis about session data. Speaks in selectors and user ids; every Redis failure
  * leaves here as SessionUnavailableError (503), so no reply text reaches a client.
  * @internal
  */
@@ -27,11 +31,12 @@ export class SessionStore {
   private readonly logger = new Logger('SessionStore');
   private readonly prefix: string;
   private readonly channel: string;
-  private readonly graceMs: number;
   private lastFailureLog = 0;
   private readonly codec: ValueCodec;
   /** Shares one round trip among the touches of one event-loop turn; absent on Cluster. */
   private readonly batcher?: TouchBatcher;
+  /** Redis clock minus ours (ms), from the last script reply: turns our command deadline into Redis time. */
+  private clockOffset?: number;
 
   constructor(
     @Inject(SESSION_REDIS_CLIENT) private readonly redis: Redis | Cluster,
@@ -42,8 +47,7 @@ export class SessionStore {
     this.prefix = options.keyPrefix;
     this.codec = new ValueCodec(options.compressValuesOverBytes);
     this.channel = options.events.enabled ? eventsChannel(options.keyPrefix) : '';
-    this.graceMs = options.events.enabled ? SHADOW_GRACE_MS : 0;
-    if (options.batchTouches && !(redis instanceof Cluster)) this.batcher = new TouchBatcher(redis, this.graceMs);
+    if (options.batchTouches && !(redis instanceof Cluster)) this.batcher = new TouchBatcher(redis);
   }
 
   /** Creates a session and returns its token (the only time the raw token exists server-side). */
@@ -62,109 +66,115 @@ export class SessionStore {
       bytes += Buffer.byteLength(field) + Buffer.byteLength(json);
     }
     if (bytes > this.options.maxDataBytes) throw new SessionDataTooLargeError(bytes, this.options.maxDataBytes);
-    const token = newToken(userId);
-    const tag = routingTagOf(token);
-    const hash = tokenHash(token);
-    const keys = sessionKeys(this.prefix, tag, hash);
-    const reply = await this.run(() =>
-      this.redis.sessionCreate(
-        keys.session, keys.shadow, userIndexKey(this.prefix, tag, userId),
-        hash, userId, device, lifetime.idleMs, lifetime.absoluteMs, this.graceMs, this.channel,
-        publicHandle(hash), this.options.instanceId, bytes,
-        this.options.maxSessionsPerUser, this.options.onSessionLimit === 'refuse' ? 'refuse' : 'evict',
-        sessionKeys(this.prefix, tag, '').session, sessionKeys(this.prefix, tag, '').shadow,
-        ...pairs,
-      ),
-      'create',
-    );
-    if (reply[0] === -1) throw new SessionLimitError(this.options.maxSessionsPerUser);
-    const [now, expiresAt, absoluteExpiresAt] = reply;
-    this.metrics.sessionCreated();
-    return {
-      token,
-      session: {
-        tag, hash, userId, device, createdAt: now, lastSeenAt: now, expiresAt, absoluteExpiresAt,
-        idleMs: lifetime.idleMs, data: { ...data }, binding: extra.binding, remembered: extra.remembered,
-      },
-    };
+    const verifier = newVerifier();
+    const digest = userDigest(userId);
+    for (let draw = 0; draw < SELECTOR_DRAWS; draw++) {
+      const selector = newSelector(userId);
+      const keys = sessionKeys(this.prefix, selector);
+      const reply = await this.run('create', () =>
+        this.redis.sessionCreate(
+          keys.session, keys.index, sessionPartOf(selector), digest, userId, device, lifetime.idleMs,
+          lifetime.absoluteMs, verifierHash(verifier), this.channel, this.options.instanceId, bytes,
+          this.options.maxSessionsPerUser, this.options.onSessionLimit === 'refuse' ? 'refuse' : 'evict', this.notAfter(),
+          ...pairs,
+        ),
+      ).catch((err: unknown) => {
+        // Timed out: the script may still run once Redis catches up (its not-after makes that unlikely). The delete
+        // goes down the same connection, so Redis runs it after the create: no orphan counts against the limit.
+        void this.destroy(userId, [selector], 'login').catch(() => undefined);
+        throw err;
+      });
+      if (reply[0] === -3) continue;
+      if (reply[0] === -2) throw new SessionUnavailableError(new Error('create reached Redis after its deadline'));
+      if (reply[0] === -1) throw new SessionLimitError(this.options.maxSessionsPerUser);
+      const [now, expiresAt, absoluteExpiresAt] = reply;
+      this.noteClock(now);
+      this.metrics.sessionCreated();
+      return {
+        token: selector + verifier,
+        session: {
+          selector, userId, device, createdAt: now, lastSeenAt: now, expiresAt, absoluteExpiresAt, idleMs: lifetime.idleMs,
+          data: { ...data }, verifier: verifierHash(verifier), binding: extra.binding, remembered: extra.remembered,
+        },
+      };
+    }
+    throw new SessionUnavailableError(new Error('no free selector'));
   }
 
-  /** Reads the session a token names and, with `slide`, pushes its idle expiry forward in the same round trip. */
-  async touch(token: string, slide: boolean, hash = tokenHash(token)): Promise<StoredSession | null> {
-    return this.touchByHash(routingTagOf(token), hash, slide);
-  }
-
-  /** touch() for a session already resolved once (its tag and hash known). */
-  async touchByHash(tag: string, hash: string, slide = true): Promise<StoredSession | null> {
-    const keys = sessionKeys(this.prefix, tag, hash);
-    const reply = await this.run(
-      () =>
-        this.batcher
-          ? this.batcher.touch(keys.session, keys.shadow, slide)
-          : this.redis.sessionTouch(2, keys.session, keys.shadow, this.graceMs, slide ? '1' : '0').then((r) => r[0] || null),
-      'touch',
+  /**
+   * Reads the session a selector names if `presented` (a verifier hash) is its current verifier, or the previous
+   * one within its grace; with `slide`, pushes its idle expiry forward in the same round trip.
+   */
+  async touch(selector: string, presented: string, slide: boolean): Promise<StoredSession | null> {
+    const keys = sessionKeys(this.prefix, selector);
+    const field = sessionPartOf(selector);
+    const reply: TouchReply = await this.run('touch', () =>
+      this.batcher
+        ? this.batcher.touch(keys.session, keys.index, field, presented, slide)
+        : this.redis.sessionTouch(2, keys.session, keys.index, field, presented, slide ? '1' : '0').then((r) => r[0] || null),
     );
     if (!reply) return null;
     const [now, expiresAt, packed] = reply;
-    const flat = packed.split(FIELD_SEPARATOR);
-    // A token rotated moments ago: follow the stub to the session's new key (one hop; stubs never chain).
-    if (flat[0] === 'f') return flat[1] === hash ? null : this.touchByHash(tag, flat[1], slide);
-    const session = decodeSessionFields(tag, hash, flat, now, expiresAt);
+    this.noteClock(now);
+    const session = decodeSession(selector, packed, now, expiresAt);
     if (slide) session.lastSeenAt = now;
     return session;
   }
 
   /**
-   * Writes one data field (or deletes it when `value` is undefined) if the session still exists.
+   * Writes one data field (or deletes it when `value` is undefined) if the session still exists. `announce` also
+   * publishes the change, for instances whose cache learns of changes from events.
    * @returns false when the session is gone (nothing written)
    * @throws SessionDataTooLargeError when the write would pass maxDataBytes (nothing written)
    */
-  async setField(tag: string, hash: string, name: string, value: unknown): Promise<boolean> {
+  async setField(selector: string, name: string, value: unknown, announce = false): Promise<boolean> {
     const remove = value === undefined;
     const json = remove ? '' : this.codec.encode(name, value);
     const field = DATA_FIELD_PREFIX + name;
     // Refuse an obviously oversized value before it crosses the wire.
     const own = Buffer.byteLength(field) + Buffer.byteLength(json);
     if (own > this.options.maxDataBytes) throw new SessionDataTooLargeError(own, this.options.maxDataBytes);
-    const { session } = sessionKeys(this.prefix, tag, hash);
-    const result = await this.run(() =>
-      this.redis.sessionSetField(session, field, json, remove ? '1' : '0', this.options.maxDataBytes),
+    const { session } = sessionKeys(this.prefix, selector);
+    const result = await this.run('set', () =>
+      this.redis.sessionSetField(
+        session, field, json, remove ? '1' : '0', this.options.maxDataBytes, this.notAfter(),
+        announce ? this.channel : '', publicId(selector),
+      ),
     );
-    if (result < 0) throw new SessionDataTooLargeError(-result, this.options.maxDataBytes);
+    if (result === -1) throw new SessionUnavailableError(new Error('write reached Redis after its deadline'));
+    if (result < 0) throw new SessionDataTooLargeError(-result - 1, this.options.maxDataBytes);
     return result === 1;
   }
 
   /** Reads one data field straight from Redis. */
-  async getField(tag: string, hash: string, name: string): Promise<unknown> {
-    const { session } = sessionKeys(this.prefix, tag, hash);
-    const raw = await this.run(() => this.redis.hget(session, DATA_FIELD_PREFIX + name));
+  async getField(selector: string, name: string): Promise<unknown> {
+    const { session } = sessionKeys(this.prefix, selector);
+    const raw = await this.run('get', () => this.redis.hget(session, DATA_FIELD_PREFIX + name));
     return raw === null ? undefined : decodeValue(raw);
   }
 
   /** Destroys the given sessions of one user atomically. @returns how many existed. */
-  async destroy(userId: string, hashes: string[], reason: InvalidationReason): Promise<number> {
-    if (hashes.length === 0) return 0;
-    const tag = routingTagFor(userId);
-    const keys: string[] = [userIndexKey(this.prefix, tag, userId)];
+  async destroy(userId: string, selectors: string[], reason: InvalidationReason): Promise<number> {
+    if (selectors.length === 0) return 0;
+    const keys: string[] = [userIndexKey(this.prefix, userDigest(userId))];
     const args: string[] = [this.channel, reason, this.options.instanceId, userId];
-    for (const hash of hashes) {
-      const k = sessionKeys(this.prefix, tag, hash);
-      keys.push(k.session, k.shadow);
-      args.push(hash, publicHandle(hash));
+    for (const selector of selectors) {
+      keys.push(sessionKeys(this.prefix, selector).session);
+      args.push(sessionPartOf(selector), publicId(selector));
     }
-    const destroyed = await this.run(() => this.redis.sessionDestroy(keys.length, ...keys, ...args), 'destroy');
+    const destroyed = await this.run('destroy', () => this.redis.sessionDestroy(keys.length, ...keys, ...args));
     this.metrics.sessionInvalidated(reason, destroyed);
     return destroyed;
   }
 
   /**
-   * Destroys every session of a user except `keepHash`. Loops until the index holds nothing else, so a login
-   * racing with logout-all cannot slip through between reading the index and deleting.
+   * Destroys every session of a user except `keep`. Loops until the index holds nothing else, so a login racing
+   * with logout-all cannot slip through between reading the index and deleting.
    */
-  async destroyAllOf(userId: string, reason: InvalidationReason, keepHash?: string): Promise<number> {
+  async destroyAllOf(userId: string, reason: InvalidationReason, keep?: string): Promise<number> {
     let total = 0;
     for (let round = 0; round < 1000; round++) {
-      const victims = (await this.indexMembers(userId)).filter((h) => h !== keepHash);
+      const victims = (await this.selectorsOf(userId)).filter((s) => s !== keep);
       if (victims.length === 0) return total;
       for (let i = 0; i < victims.length; i += DESTROY_BATCH) {
         total += await this.destroy(userId, victims.slice(i, i + DESTROY_BATCH), reason);
@@ -173,75 +183,106 @@ export class SessionStore {
     return total;
   }
 
-  /** Live sessions of a user, oldest first. Index entries whose session is gone are removed on the way (lazy cleanup). */
+  /** Live sessions of a user, oldest first. Entries whose session is gone are reported as expired and removed. */
   async list(userId: string): Promise<StoredSession[]> {
-    const tag = routingTagFor(userId);
-    const hashes = await this.indexMembers(userId);
-    if (hashes.length === 0) return [];
+    const selectors = await this.selectorsOf(userId);
+    if (selectors.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const hash of hashes) {
-      const { session } = sessionKeys(this.prefix, tag, hash);
-      pipeline.hmget(session, 'u', 'd', 'c', 'l', 'a', 'i');
+    for (const selector of selectors) {
+      const { session } = sessionKeys(this.prefix, selector);
+      pipeline.hmget(session, 'd', 'c', 'l', 'a', 'i');
       pipeline.pttl(session);
     }
-    const replies = await this.run(() => pipeline.exec());
+    const replies = await this.run('list', () => pipeline.exec());
     if (!replies) throw new SessionUnavailableError();
     const now = Date.now();
     const live: StoredSession[] = [];
     const stale: string[] = [];
-    hashes.forEach((hash, i) => {
+    selectors.forEach((selector, i) => {
       const [err1, meta] = replies[2 * i] as [Error | null, (string | null)[]];
       const [err2, pttl] = replies[2 * i + 1] as [Error | null, number];
       if (err1 || err2) throw new SessionUnavailableError(err1 ?? err2);
-      if (meta[0] === null || pttl < 0) {
-        stale.push(hash);
+      if (meta[1] === null || pttl < 0) {
+        stale.push(selector);
         return;
       }
       live.push({
-        tag, hash, userId: meta[0], device: meta[1] ?? '', createdAt: Number(meta[2]), lastSeenAt: Number(meta[3]),
-        absoluteExpiresAt: Number(meta[4]), idleMs: Number(meta[5]), expiresAt: now + pttl, data: {},
+        selector, userId, device: meta[0] ?? '', createdAt: Number(meta[1]), lastSeenAt: Number(meta[2]),
+        absoluteExpiresAt: Number(meta[3]), idleMs: Number(meta[4]), expiresAt: now + pttl, data: {}, verifier: '',
       });
     });
-    // These sessions no longer exist, so destroy() only drops their index entries: no event, no metric.
+    // Gone already: destroy() only drops their index entries and reports the expiry nobody reported.
     if (stale.length > 0) await this.destroy(userId, stale, 'logout');
     return live.sort((a, b) => a.createdAt - b.createdAt);
   }
 
   /**
-   * Moves a session to a new token. With `forwardMs` 0 the old token stops working at once; otherwise it keeps
-   * working for that long (token rotation's grace for requests in flight).
-   * @returns null when the session is gone or was already moved
+   * Gives the session a new verifier in place. For a rotation, `current` must still be the current verifier's hash
+   * (else another request rotated first) and the replaced one keeps working for `graceMs`; a regenerate kills it.
+   * @returns the new token, or null when the session is gone or another request renewed it first
    */
-  async regenerate(
-    session: StoredSession, forwardMs = 0, reason: InvalidationReason = 'regenerated',
-  ): Promise<{ token: string; expiresAt: number; now: number } | null> {
-    const token = newToken(session.userId);
-    const hash = tokenHash(token);
-    const oldKeys = sessionKeys(this.prefix, session.tag, session.hash);
-    const newKeys = sessionKeys(this.prefix, session.tag, hash);
-    const reply = await this.run(() =>
-      this.redis.sessionRegenerate(
-        oldKeys.session, oldKeys.shadow, newKeys.session, newKeys.shadow,
-        userIndexKey(this.prefix, session.tag, session.userId),
-        session.hash, hash, this.graceMs, this.channel, publicHandle(session.hash), publicHandle(hash),
-        this.options.instanceId, forwardMs, reason,
+  async renew(
+    session: StoredSession, kind: RenewKind, graceMs: number, current = '',
+  ): Promise<{ token: string; verifier: string; now: number; expiresAt: number } | null> {
+    const verifier = newVerifier();
+    const keys = sessionKeys(this.prefix, session.selector);
+    const everyMs = kind === 'rotation' ? this.options.rotation.everySeconds * 1000 : 0;
+    const reply = await this.run('renew', () =>
+      this.redis.sessionRenew(
+        keys.session, keys.index, sessionPartOf(session.selector), current, verifierHash(verifier), graceMs,
+        this.channel, publicId(session.selector), this.options.instanceId, kind, this.notAfter(), everyMs,
       ),
     );
-    return reply ? { token, now: reply[0], expiresAt: reply[1] } : null;
+    if (!reply) return null;
+    if (reply[0] === -2) throw new SessionUnavailableError(new Error('renew reached Redis after its deadline'));
+    this.noteClock(reply[0]);
+    return { token: session.selector + verifier, verifier: verifierHash(verifier), now: reply[0], expiresAt: reply[1] };
   }
 
-  /** Finds the token hash behind a public handle among a user's sessions. */
-  async hashForHandle(userId: string, handle: string): Promise<string | null> {
-    const hashes = await this.indexMembers(userId);
-    return hashes.find((h) => publicHandle(h) === handle) ?? null;
+  /**
+   * Reports a session Redis ended (expired or evicted) if nobody has: removes its index entry and publishes the
+   * event, once per deployment. @returns whether this call reported it
+   */
+  async reportEnd(
+    selector: string, kind: 'expired' | 'evicted', detectedBy: 'notification' | 'sweep', client: Redis | Cluster = this.redis,
+  ): Promise<boolean> {
+    const keys = sessionKeys(this.prefix, selector);
+    defineSessionScripts(client);
+    const reported = await client.sessionReportEnd(
+      keys.session, keys.index, sessionPartOf(selector), this.channel, kind, detectedBy, publicId(selector),
+    );
+    if (reported === 1) this.metrics.sessionExpired(kind);
+    return reported === 1;
   }
 
-  private indexMembers(userId: string): Promise<string[]> {
-    return this.run(() => this.redis.zrange(userIndexKey(this.prefix, routingTagFor(userId), userId), 0, '-1') as Promise<string[]>);
+  /** Finds the selector behind a public id among a user's sessions. */
+  async selectorForId(userId: string, id: string): Promise<string | null> {
+    const selectors = await this.selectorsOf(userId);
+    return selectors.find((s) => publicId(s) === id) ?? null;
+  }
+
+  private async selectorsOf(userId: string): Promise<string[]> {
+    const digest = userDigest(userId);
+    const fields = await this.run('list', () => this.redis.hkeys(userIndexKey(this.prefix, digest)));
+    return fields.filter((f) => f !== INDEX_USER_FIELD).map((part) => digest + part);
+  }
+
+  private noteClock(redisNow: number): void {
+    this.clockOffset = redisNow - Date.now();
+  }
+
+  /**
+   * The latest Redis time at which a write sent now may still run: our command timeout in Redis's clock, less a
+   * margin for the reply's way back. 0 (no limit) until a reply has told us Redis's clock.
+   */
+  private notAfter(): number {
+    if (this.clockOffset === undefined) return 0;
+    const timeout = this.options.redisCommandTimeoutMs;
+    return Date.now() + this.clockOffset + timeout - Math.min(100, Math.floor(timeout / 4));
   }
 
   /** The single place where a Redis failure becomes a 503. Logs at most every 5 s so an outage does not flood logs. */
-  private async run<T>(command: () => Promise<T>, operation = 'other'): Promise<T> {
+  private async run<T>(operation: string, command: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
       const result = await command();

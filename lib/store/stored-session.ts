@@ -1,4 +1,4 @@
-import { publicHandle } from '../crypto/session-token';
+import { publicId } from '../crypto/session-token';
 import { decodeValue } from './value-codec';
 
 /**
@@ -6,8 +6,8 @@ import { decodeValue } from './value-codec';
  * @internal
  */
 export interface StoredSession {
-  tag: string;
-  hash: string;
+  /** Names the session's key; stable for its whole life. */
+  selector: string;
   userId: string;
   device: string;
   createdAt: number;
@@ -17,18 +17,23 @@ export interface StoredSession {
   idleMs: number;
   /** Decoded data fields. */
   data: Record<string, unknown>;
+  /** Hash of the current verifier. */
+  verifier: string;
+  /** Hash of the verifier a rotation replaced, accepted until `graceUntil` (ms). */
+  previous?: string;
+  graceUntil?: number;
   /** Hash of the client binding (User-Agent / IP), when binding is on. */
   binding?: string;
-  /** When the token was last rotated or regenerated (ms); createdAt when never. */
+  /** When the verifier was last replaced (rotation or regenerate), in ms; createdAt when never. */
   rotatedAt?: number;
   /** Created with remember-me: the cookie is persistent. */
   remembered?: boolean;
-  /** Public handle, computed on first use (it costs a hash). */
-  handle?: string;
+  /** Public id, computed on first use (it costs a hash). */
+  id?: string;
 }
 
-export function handleOf(stored: StoredSession): string {
-  return (stored.handle ??= publicHandle(stored.hash));
+export function idOf(stored: StoredSession): string {
+  return (stored.id ??= publicId(stored.selector));
 }
 
 /** What touch scripts join a session's fields and values with (\x1f, unit separator); never stored by the library. */
@@ -37,18 +42,28 @@ export const FIELD_SEPARATOR = '\x1f';
 /** Prefix of data fields in the session hash; metadata fields are single letters and never start with it. */
 export const DATA_FIELD_PREFIX = '.';
 
-/** Turns HGETALL's flat list into a StoredSession. */
-export function decodeSessionFields(
-  tag: string, hash: string, flat: string[], now: number, expiresAt: number,
-): StoredSession {
+/**
+ * Sets a data field as an own property, whatever its name: plain assignment of `__proto__` would replace the
+ * object's prototype instead of storing a field.
+ */
+export function setDataField(data: Record<string, unknown>, name: string, value: unknown): void {
+  Object.defineProperty(data, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** Turns touch.lua's packed reply (user id, then the hash's fields and values) into a StoredSession. */
+export function decodeSession(selector: string, packed: string, now: number, expiresAt: number): StoredSession {
+  const flat = packed.split(FIELD_SEPARATOR);
   const s: StoredSession = {
-    tag, hash, userId: '', device: '', createdAt: 0, lastSeenAt: now, expiresAt, absoluteExpiresAt: 0, idleMs: 0, data: {},
+    selector, userId: flat[0], device: '', createdAt: 0, lastSeenAt: now, expiresAt, absoluteExpiresAt: 0, idleMs: 0,
+    data: {}, verifier: '',
   };
-  for (let i = 0; i < flat.length; i += 2) {
+  for (let i = 1; i < flat.length; i += 2) {
     const f = flat[i];
     const v = flat[i + 1];
     switch (f) {
-      case 'u': s.userId = v; break;
+      case 'v': s.verifier = v; break;
+      case 'p': s.previous = v; break;
+      case 'g': s.graceUntil = Number(v); break;
       case 'd': s.device = v; break;
       case 'c': s.createdAt = Number(v); break;
       case 'l': s.lastSeenAt = Number(v); break;
@@ -58,7 +73,7 @@ export function decodeSessionFields(
       case 'r': s.remembered = true; break;
       case 't': s.rotatedAt = Number(v); break;
       default:
-        if (f.charCodeAt(0) === 46 /* '.' */) s.data[f.slice(1)] = decodeValue(v);
+        if (f.charCodeAt(0) === 46 /* '.' */) setDataField(s.data, f.slice(1), decodeValue(v));
     }
   }
   return s;

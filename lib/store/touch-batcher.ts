@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
-
-type TouchReply = [number, number, string] | null;
+import type { TouchReply } from './session.scripts';
 
 interface Pending {
   session: string;
-  shadow: string;
+  index: string;
+  field: string;
+  presented: string;
   slide: '0' | '1';
   resolve(reply: TouchReply): void;
   reject(err: unknown): void;
@@ -24,11 +25,11 @@ export class TouchBatcher {
   private queue: Pending[] = [];
   private scheduled = false;
 
-  constructor(private readonly redis: Redis, private readonly graceMs: number) {}
+  constructor(private readonly redis: Redis) {}
 
-  touch(session: string, shadow: string, slide: boolean): Promise<TouchReply> {
+  touch(session: string, index: string, field: string, presented: string, slide: boolean): Promise<TouchReply> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ session, shadow, slide: slide ? '1' : '0', resolve, reject });
+      this.queue.push({ session, index, field, presented, slide: slide ? '1' : '0', resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -45,13 +46,13 @@ export class TouchBatcher {
 
   private send(batch: Pending[]): void {
     const keys: string[] = [];
-    const slides: string[] = [];
+    const args: string[] = [];
     for (const p of batch) {
-      keys.push(p.session, p.shadow);
-      slides.push(p.slide);
+      keys.push(p.session, p.index);
+      args.push(p.field, p.presented, p.slide);
     }
-    this.redis.sessionTouch(keys.length, ...keys, this.graceMs, ...slides).then(
-      (replies) => batch.forEach((p, i) => p.resolve((replies[i] as TouchReply) || null)),
+    this.redis.sessionTouch(keys.length, ...keys, ...args).then(
+      (replies) => batch.forEach((p, i) => p.resolve(replies[i] || null)),
       (err: unknown) => batch.forEach((p) => p.reject(err)),
     );
   }

@@ -42,7 +42,7 @@ export class SessionSockets {
     const source = (request ?? client.handshake) as AnyRequest | undefined;
     const req: AnyRequest = { headers: source?.headers ?? {}, socket: source?.socket };
     const token = this.sessions.tokenFrom(req);
-    const session = token ? await this.sessions.authenticate(token, req).catch(() => null) : null;
+    const session = token ? await Promise.resolve(this.sessions.resolve(token, req)).catch(() => null) : null;
     if (!session) {
       disconnect(client, 'session required');
       return null;

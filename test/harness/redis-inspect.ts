@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { routingTagOf, tokenHash } from '../../lib/crypto/session-token';
+import { SELECTOR_LENGTH } from '../../lib/crypto/session-token';
 import { SessionKeys, sessionKeys } from '../../lib/store/session.keys';
 import { keysUnder } from './redis';
 
@@ -52,9 +52,9 @@ export async function redisNowMs(client: Redis): Promise<number> {
 }
 
 /**
- * The Redis keys of the session a token names, built by the library's own key builder from the token's hash. Tests
- * use it to look at one session's keys directly; the token itself is never part of a key.
+ * The Redis keys of the session a token names (its session hash and its user's index), built by the library's own
+ * key builder from the token's selector. The verifier (the secret half) is never part of a key.
  */
 export function keysOfToken(prefix: string, token: string): SessionKeys {
-  return sessionKeys(prefix, routingTagOf(token), tokenHash(token));
+  return sessionKeys(prefix, token.slice(0, SELECTOR_LENGTH));
 }

@@ -142,7 +142,7 @@ describe('SessionModule options at boot', () => {
       });
       expect(res.status).toBe(200);
       const [line] = res.headers.getSetCookie();
-      expect(line).toMatch(/^app_sid=[A-Za-z0-9_-]{46}; Path=\/; HttpOnly; SameSite=Strict$/);
+      expect(line).toMatch(/^app_sid=[A-Za-z0-9_-]{67}; Path=\/; HttpOnly; SameSite=Strict$/);
       const token = /^app_sid=([^;]+)/.exec(line)![1];
       const me = await app.client().get('/me', { cookie: `app_sid=${token}` });
       expect(me.status).toBe(200);

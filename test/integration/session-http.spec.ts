@@ -4,7 +4,7 @@ import { keysUnder, startTestRedis, TestRedis, uniquePrefix } from '../harness/r
 import { keysOfToken } from '../harness/redis-inspect';
 import { RunningTestApp, testApp } from '../harness/test-app';
 
-const TOKEN_COOKIE = /^sid=[A-Za-z0-9_-]{46}; Path=\/; HttpOnly; SameSite=Lax$/;
+const TOKEN_COOKIE = /^sid=[A-Za-z0-9_-]{67}; Path=\/; HttpOnly; SameSite=Lax$/;
 const CLEARED_COOKIE = /^sid=; Max-Age=0; Path=\/; HttpOnly; SameSite=Lax$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const MAX_DATA_BYTES = 1024;
@@ -127,7 +127,7 @@ describe.each(['express', 'fastify'] as const)('HTTP contract on %s', (adapter) 
     });
 
     it('answers 401 to a well-formed token that names no session', async () => {
-      expect((await getWith(app, '/me', 'A'.repeat(46))).status).toBe(401);
+      expect((await getWith(app, '/me', 'A'.repeat(67))).status).toBe(401);
     });
   });
 

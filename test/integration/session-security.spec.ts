@@ -7,7 +7,7 @@ import { dumpKeys, keysOfToken } from '../harness/redis-inspect';
 import { startSessionModule } from '../harness/session-module';
 import { RunningTestApp, testApp } from '../harness/test-app';
 
-const TOKEN = /^[A-Za-z0-9_-]{46}$/;
+const TOKEN = /^[A-Za-z0-9_-]{67}$/;
 
 /** The token with one character of its random part changed (still well-formed). */
 function tamper(token: string, at = 25): string {
@@ -49,7 +49,7 @@ describe.each(['express', 'fastify'] as const)('session security on %s', (adapte
     });
 
     it('a token planted by an attacker before login is never the one that gets authenticated', async () => {
-      const planted = 'x'.repeat(46);
+      const planted = 'x'.repeat(67);
       const victim = app.client();
       victim.cookie = planted;
       await victim.login('alice');
@@ -170,13 +170,13 @@ describe.each(['express', 'fastify'] as const)('session security on %s', (adapte
       const token = c.cookie!;
       const key = keysOfToken(prefix, token).session;
       const lastSeen = await redis.client.hget(key, 'l');
-      for (const at of [0, 3, 25, 45]) expect(await statusWith('/me', tamper(token, at))).toBe(401);
+      for (const at of [0, 3, 25, 45, 66]) expect(await statusWith('/me', tamper(token, at))).toBe(401);
       expect(await redis.client.hget(key, 'l')).toBe(lastSeen);
       expect((await c.get('/me')).status).toBe(200);
     });
 
     it('an unknown well-formed token answers 401 after one Redis round trip and creates nothing', async () => {
-      const unknown = 'Zz9'.padEnd(46, '_');
+      const unknown = 'Zz9'.padEnd(67, '_');
       const keysBefore = (await dumpKeys(redis.client, prefix)).map((d) => d.key).sort();
       // Also the control for the zero-command checks above: the same counting does see a well-formed token's lookup.
       const before = await commandCalls(redis.client);

@@ -3,8 +3,6 @@ import { Socket } from 'node:net';
 import {
   ActiveSession, SessionDataTooLargeError, SessionInputError, SessionNotFoundError, SessionService,
 } from 'nestjs-redis-session';
-import { routingTagFor } from '../../lib/crypto/session-token';
-import { userIndexKey } from '../../lib/store/session.keys';
 import { keysUnder, startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';
 import { keysOfToken, redisNowMs } from '../harness/redis-inspect';
 import { RunningSessionModule, startSessionModule } from '../harness/session-module';
@@ -13,7 +11,7 @@ import { waitFor } from '../harness/wait';
 const IDLE_S = 600;
 const ABSOLUTE_S = 3600;
 const MAX_DATA_BYTES = 200;
-const TOKEN = /^[A-Za-z0-9_-]{46}$/;
+const TOKEN = /^[A-Za-z0-9_-]{67}$/;
 
 let n = 0;
 /** A user id no other test uses, so each test owns its user's index. */
@@ -46,7 +44,7 @@ describe('SessionService', () => {
   const exists = async (token: string) => (await redis.client.exists(keysOfToken(prefix, token).session)) === 1;
 
   describe('issue', () => {
-    it('creates a session and returns its 46-character token and the session with deadlines from the options', async () => {
+    it('creates a session and returns its 67-character token and the session with deadlines from the options', async () => {
       const userId = freshUser();
       const before = await redisNowMs(redis.client);
       const { token, session } = await sessions.issue({ userId, device: 'laptop', data: { role: 'admin', n: 1 } });
@@ -134,7 +132,7 @@ describe('SessionService', () => {
     it('returns null for malformed, unknown and tampered tokens', async () => {
       const { token } = await sessions.issue({ userId: freshUser() });
       const tampered = token.slice(0, 30) + (token[30] === 'A' ? 'B' : 'A') + token.slice(31);
-      for (const t of ['', 'short', token + 'x', token.slice(0, 45) + '!', 'A'.repeat(46), tampered]) {
+      for (const t of ['', 'short', token + 'x', token.slice(0, 66) + '!', 'A'.repeat(67), tampered]) {
         expect(await sessions.getByToken(t)).toBeNull();
       }
       expect(await sessions.getByToken(token)).not.toBeNull();
@@ -161,7 +159,7 @@ describe('SessionService', () => {
 
     it('returns null for malformed and unknown tokens', async () => {
       expect(await sessions.touch('nope')).toBeNull();
-      expect(await sessions.touch('A'.repeat(46))).toBeNull();
+      expect(await sessions.touch('A'.repeat(67))).toBeNull();
     });
   });
 
@@ -282,7 +280,7 @@ describe('SessionService', () => {
       const keys = keysOfToken(prefix, token);
       expect(await sessions.destroy(session)).toBe(true);
       expect(await sessions.getByToken(token)).toBeNull();
-      expect(await redis.client.exists(keys.session, keys.shadow)).toBe(0);
+      expect(await redis.client.exists(keys.session)).toBe(0);
       expect(await sessions.getByToken(other)).not.toBeNull();
       expect(await sessions.destroy(session)).toBe(false);
     });
@@ -290,13 +288,12 @@ describe('SessionService', () => {
     it("removes the user's index with the user's last session, leaving no key behind", async () => {
       const userId = freshUser();
       const { token, session } = await sessions.issue({ userId });
-      const { session: sessionKey, shadow } = keysOfToken(prefix, token);
-      const index = userIndexKey(prefix, routingTagFor(userId), userId);
+      const { session: sessionKey, index } = keysOfToken(prefix, token);
       const mine = async () => {
         const all = await keysUnder(redis.client, prefix);
-        return [sessionKey, shadow, index].filter((k) => all.includes(k));
+        return [sessionKey, index].filter((k) => all.includes(k));
       };
-      expect(await mine()).toEqual([sessionKey, shadow, index]);
+      expect(await mine()).toEqual([sessionKey, index]);
       await sessions.destroy(session);
       expect(await mine()).toEqual([]);
     });
@@ -367,7 +364,7 @@ describe('SessionService', () => {
       // As if Redis had evicted it without anyone noticing.
       await redis.client.del(keysOfToken(prefix, gone.token).session);
       expect((await sessions.list(userId)).map((s) => s.device)).toEqual(['live']);
-      expect(await redis.client.zcard(userIndexKey(prefix, routingTagFor(userId), userId))).toBe(1);
+      expect(await redis.client.hlen(keysOfToken(prefix, live.token).index)).toBe(2); // its one session and the user id
       expect(await sessions.getByToken(live.token)).not.toBeNull();
     });
   });
@@ -390,7 +387,7 @@ describe('SessionService', () => {
   });
 
   describe('regenerate', () => {
-    it('moves the session to a new token: the new one works, the old one is dead, data and deadlines are kept', async () => {
+    it('gives the session a new token in place: the new one works, the old one is dead, id, data and deadlines are kept', async () => {
       const userId = freshUser();
       const { token: oldToken, session } = await sessions.issue({ userId, device: 'laptop', data: { role: 'user' } });
       await sessions.set(session, 'cart', ['a']);
@@ -400,32 +397,36 @@ describe('SessionService', () => {
 
       expect(newToken).toMatch(TOKEN);
       expect(newToken).not.toBe(oldToken);
-      // A new token means a new public id; the returned session must carry it (lists and revoke use it).
-      expect(next.id).not.toBe(session.id);
+      // The session is the same one: its public id (device lists, revoke) and its key do not change.
+      expect(next.id).toBe(session.id);
+      expect(keysOfToken(prefix, newToken)).toEqual(keysOfToken(prefix, oldToken));
       expect(await sessions.getByToken(oldToken)).toBeNull();
-      expect(await exists(oldToken)).toBe(false);
       const read = await sessions.getByToken(newToken);
-      expect(read).toMatchObject({ id: next.id, userId, device: 'laptop', data: { role: 'user', cart: ['a'] } });
+      expect(read).toMatchObject({ id: session.id, userId, device: 'laptop', data: { role: 'user', cart: ['a'] } });
       expect(read!.createdAt.getTime()).toBe(session.createdAt.getTime());
       expect(read!.absoluteExpiresAt.getTime()).toBe(session.absoluteExpiresAt.getTime());
-      expect((await sessions.list(userId)).map((s) => s.id)).toEqual([next.id]);
+      expect((await sessions.list(userId)).map((s) => s.id)).toEqual([session.id]);
 
-      // The returned session is usable; the old object is not.
+      // Both objects name the one session: a write through either lands in it (a request in flight keeps working).
       await sessions.set(next, 'cart', ['b']);
-      expect((await sessions.getByToken(newToken))!.data.cart).toEqual(['b']);
-      await expect(sessions.set(session, 'cart', ['c'])).rejects.toBeInstanceOf(SessionNotFoundError);
-      await expect(sessions.regenerate(session)).rejects.toBeInstanceOf(SessionNotFoundError);
+      await sessions.set(session, 'note', 'in flight');
+      expect((await sessions.getByToken(newToken))!.data).toMatchObject({ cart: ['b'], note: 'in flight' });
     });
 
-    it('keeps the remaining lifetime: the new key expires no later than the old one would have', async () => {
+    it('keeps the remaining lifetime: the key keeps its expiry', async () => {
       const { token, session } = await sessions.issue({ userId: freshUser() });
-      const oldKey = keysOfToken(prefix, token).session;
-      const before = (await redisNowMs(redis.client)) + (await redis.client.pttl(oldKey));
+      const key = keysOfToken(prefix, token).session;
+      const before = (await redisNowMs(redis.client)) + (await redis.client.pttl(key));
       await sessions.regenerate(session);
-      const [newKey] = (await keysUnder(redis.client, `${prefix}s:{${token.slice(0, 3)}}:`)).filter((k) => k !== oldKey);
-      const after = (await redisNowMs(redis.client)) + (await redis.client.pttl(newKey));
+      const after = (await redisNowMs(redis.client)) + (await redis.client.pttl(key));
       expect(after).toBeLessThanOrEqual(before + 5);
       expect(after).toBeGreaterThan(before - 100);
+    });
+
+    it('throws SessionNotFoundError for a session that has ended', async () => {
+      const { session } = await sessions.issue({ userId: freshUser() });
+      await sessions.destroy(session);
+      await expect(sessions.regenerate(session)).rejects.toBeInstanceOf(SessionNotFoundError);
     });
   });
 

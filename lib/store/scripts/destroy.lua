@@ -1,24 +1,30 @@
+#!lua flags=allow-oom
 -- Destroys sessions of one user and removes them from the user's index, atomically.
--- KEYS[1] user index, then for each session: its hash key, its shadow key
+-- allow-oom: ending sessions frees memory, and logout must work when Redis is full.
+-- KEYS[1] user index, then each session's hash key
 -- ARGV[1] events channel ('' = do not publish)  ARGV[2] reason  ARGV[3] instance id  ARGV[4] user id
--- ARGV[5..] for each session: token hash (index member), public handle
--- Returns how many sessions existed and were destroyed. An event is published only for those, so one session
--- never yields two invalidation events.
+-- ARGV[5..] for each session: its index field, its public id
+-- Returns how many sessions existed and were destroyed. An `invalidated` event is published only for those, so one
+-- session never yields two; an index entry whose session was already gone is an expiry nobody reported, and is
+-- reported now as one.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local channel = ARGV[1]
 local destroyed = 0
-local n = (#KEYS - 1) / 2
-for i = 1, n do
-  local existed = redis.call('DEL', KEYS[2 * i])
-  redis.call('DEL', KEYS[2 * i + 1])
-  redis.call('ZREM', KEYS[1], ARGV[3 + 2 * i])
+for i = 2, #KEYS do
+  local part, id = ARGV[2 * i + 1], ARGV[2 * i + 2]
+  local existed = redis.call('DEL', KEYS[i])
+  local deadline = redis.call('HGET', KEYS[1], part)
+  redis.call('HDEL', KEYS[1], part)
+  local event
   if existed == 1 then
     destroyed = destroyed + 1
-    if ARGV[1] ~= '' then
-      redis.call('PUBLISH', ARGV[1], cjson.encode({ type = 'invalidated', reason = ARGV[2], id = ARGV[4 + 2 * i],
-        userId = ARGV[4], at = now, instance = ARGV[3] }))
-    end
+    event = { type = 'invalidated', reason = ARGV[2], id = id, userId = ARGV[4], at = now, instance = ARGV[3] }
+  elseif deadline then
+    event = { type = 'expired', id = id, userId = ARGV[4], at = now, instance = 'redis', detectedBy = 'cleanup',
+      cause = (now >= tonumber(deadline) - 1000) and 'absolute' or 'idle' }
   end
+  if event and channel ~= '' then redis.call('PUBLISH', channel, cjson.encode(event)) end
 end
-if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('DEL', KEYS[1]) end
+if redis.call('HLEN', KEYS[1]) <= 1 then redis.call('DEL', KEYS[1]) end
 return destroyed

@@ -1,6 +1,7 @@
 import { SessionEvent, SessionEvents, SessionExpiredEvent, SessionService, SessionSweeper } from 'nestjs-redis-session';
-import { routingTagFor, routingTagOf, tokenHash } from '../../../lib/crypto/session-token';
-import { sessionKeys, userIndexKey } from '../../../lib/store/session.keys';
+import { userDigest } from '../../../lib/crypto/session-token';
+import { userIndexKey } from '../../../lib/store/session.keys';
+import { keysOfToken } from '../../harness/redis-inspect';
 import { ClusterTopology, startClusterTopology } from '../../harness/cluster';
 import { HttpResult } from '../../harness/http-client';
 import { pollThroughFailover } from '../../harness/failover';
@@ -67,11 +68,9 @@ describe('Redis Cluster', () => {
     // Each key of a user, asked of Redis itself: one slot per user.
     const anyNode = cluster.client(masters[0].port);
     for (const [userId, token] of tokens) {
-      const tag = routingTagOf(token);
-      const keys = sessionKeys(prefix, tag, tokenHash(token));
-      const slots = await Promise.all(
-        [keys.session, keys.shadow, userIndexKey(prefix, tag, userId)].map((k) => anyNode.call('CLUSTER', 'KEYSLOT', k)),
-      );
+      const keys = keysOfToken(prefix, token);
+      expect(keys.index).toBe(userIndexKey(prefix, userDigest(userId)));
+      const slots = await Promise.all([keys.session, keys.index].map((k) => anyNode.call('CLUSTER', 'KEYSLOT', k)));
       expect(new Set(slots).size).toBe(1);
     }
     // Session hashes counted on each master (SCAN is per node).
@@ -173,7 +172,7 @@ describe('Redis Cluster', () => {
       const masters = await cluster.masters();
       const out = new Set<number>();
       for (const userId of userIds) {
-        const key = userIndexKey(prefix, routingTagFor(userId), userId);
+        const key = userIndexKey(prefix, userDigest(userId));
         const slot = Number(await cluster.client(masters[0].port).call('CLUSTER', 'KEYSLOT', key));
         out.add((await cluster.masterOfSlot(slot)).port);
       }
@@ -213,13 +212,12 @@ describe('Redis Cluster', () => {
       expect((await mastersOf(users)).size).toBe(3);
       for (const userId of users) {
         const { token } = await sessions.issue({ userId, device: 'stale' });
-        // Make it stale behind the library's back (as after a missed notification): session and shadow vanish.
-        const keys = sessionKeys(prefix, routingTagOf(token), tokenHash(token));
-        const key = userIndexKey(prefix, routingTagOf(token), userId);
+        // Make it stale behind the library's back (as after a missed notification): the session vanishes.
+        const keys = keysOfToken(prefix, token);
         const masters = await cluster.masters();
-        const slot = Number(await cluster.client(masters[0].port).call('CLUSTER', 'KEYSLOT', key));
+        const slot = Number(await cluster.client(masters[0].port).call('CLUSTER', 'KEYSLOT', keys.index));
         const owner = cluster.client((await cluster.masterOfSlot(slot)).port);
-        await owner.del(keys.session, keys.shadow);
+        await owner.del(keys.session);
       }
       const report = await watcher.get(SessionSweeper).sweep();
       expect(report.ran).toBe(true);
@@ -232,8 +230,7 @@ describe('Redis Cluster', () => {
     // A user whose slot lives on the master that will be killed.
     const browser = app.client();
     await browser.login('alice', 'laptop');
-    const tag = routingTagOf(browser.cookie!);
-    const sessionKey = sessionKeys(prefix, tag, tokenHash(browser.cookie!)).session;
+    const sessionKey = keysOfToken(prefix, browser.cookie!).session;
     const masters = await cluster.masters();
     const slot = Number(await cluster.client(masters[0].port).call('CLUSTER', 'KEYSLOT', sessionKey));
     const victim = await cluster.masterOfSlot(slot);

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { tokenHash } from '../../../lib/crypto/session-token';
+import { keysOfToken } from '../../harness/redis-inspect';
 import { RedisServerProcess } from '../../../sample-app/redis/redis-server.process';
 import { HttpResult } from '../../harness/http-client';
 import { uniquePrefix } from '../../harness/redis';
@@ -25,6 +25,7 @@ function aofText(dir: string): string {
 describe('Persistence: sessions survive a Redis crash (AOF, appendfsync everysec)', () => {
   let server: RedisServerProcess;
   let app: RunningTestApp;
+  const prefix = uniquePrefix('persist');
 
   beforeAll(async () => {
     // The sample app's redis.conf, plus the two settings this suite is about, stated where the test needs them.
@@ -32,7 +33,7 @@ describe('Persistence: sessions survive a Redis crash (AOF, appendfsync everysec
       configFile: SAMPLE_REDIS_CONF,
     }).start();
     // The local cache is off so every request below asks Redis: that is what is under test.
-    app = await testApp(server.url).options({ keyPrefix: uniquePrefix('persist'), cache: { enabled: false } }).start();
+    app = await testApp(server.url).options({ keyPrefix: prefix, cache: { enabled: false } }).start();
   });
 
   afterAll(async () => {
@@ -56,8 +57,8 @@ describe('Persistence: sessions survive a Redis crash (AOF, appendfsync everysec
     // A process crash loses only what Redis never wrote to the AOF file: the page cache survives SIGKILL.
     // (appendfsync everysec is about power loss, which a test cannot stage.) So wait, bounded, until the file
     // holds the session key, which is written in the same script call as the session, and the cart write after it.
-    const hash = tokenHash(browser.cookie!);
-    await waitFor(async () => aofText(server.dir), (text) => text.includes(hash) && text.includes('["book","pen"]'), {
+    const sessionKey = keysOfToken(prefix, browser.cookie!).session;
+    await waitFor(async () => aofText(server.dir), (text) => text.includes(sessionKey) && text.includes('["book","pen"]'), {
       timeoutMs: 3000, what: 'the session and its cart to reach the AOF file',
     });
 
