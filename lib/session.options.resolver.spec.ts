@@ -131,6 +131,22 @@ describe('resolveSessionOptions: problems', () => {
     expect(problemsOf(raw).message).toContain('options must be an object');
   });
 
+  it.each([
+    [{ everySeconds: 30, graceSeconds: 30 }],
+    [{ everySeconds: 10 }],
+  ])('refuses a rotation period not above its grace period (%p), naming both options', (rotation) => {
+    const err = problemsOf({ redis: URL, rotation });
+    expect(err.message).toMatch(/rotation\.everySeconds \(\d+\) must be above rotation\.graceSeconds \(\d+\)/);
+  });
+
+  it('refuses an events-invalidated cache with events off, and trustProxy as a boolean', () => {
+    const err = problemsOf({
+      redis: URL, cache: { enabled: true, invalidation: 'events' }, events: { enabled: false }, binding: { trustProxy: true },
+    });
+    expect(err.message).toContain('cache.invalidation "events" needs events.enabled');
+    expect(err.message).toMatch(/binding\.trustProxy must be a non-negative integer/);
+  });
+
   it('lists every problem at once, each with its dotted path', () => {
     const err = problemsOf({ idleTimeoutSeconds: -5, keyPrefix: '{x}', cookie: { sameSite: 'sideways', path: 'x' } });
     expect(err.problems).toEqual(
