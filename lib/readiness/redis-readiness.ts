@@ -46,6 +46,15 @@ export async function checkRedisReadiness(nodes: Redis[]): Promise<RedisReadines
     }
     settings[name] = values;
     const risk = (setting: string, message: string) => findings.push({ level: 'risk', node: name, setting, message });
+    try {
+      const version = /redis_version:(\d+)\./.exec(await node.info('server'))?.[1];
+      // The scripts declare their flags with a `#!lua` line, which Redis reads from version 7 on.
+      if (version !== undefined && Number(version) < 7) {
+        risk('redis_version', `Redis ${version}.x cannot run the library's scripts (Redis 7 or later is required): every request fails`);
+      }
+    } catch {
+      /* INFO refused: the version is not checked */
+    }
     if (values.appendonly !== 'yes' && values.save.trim() === '') {
       risk('appendonly/save', 'no persistence (appendonly no, no RDB save points): every session is lost when Redis restarts');
     } else if (values.appendonly !== 'yes') {
