@@ -39,4 +39,4 @@ export { SessionHealthIndicator } from './health/session-health.indicator';
 export type { RedisReadinessReport, ReadinessFinding } from './readiness/redis-readiness';
 export { InjectSessionRedis } from './session.tokens';
 export * from './errors';
-export type { SessionRequest } from './http/http-adapter';
+export type { SessionRequest } from './http/session-request';

@@ -1,11 +1,10 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { varyOnCookie } from './cookies/session-cookie';
 import { SessionNotFoundError, SessionUnavailableError } from './errors';
-import type { SessionRequest } from './http/http-adapter';
+import type { SessionRequest } from './http/session-request';
 import { attachSession, PUBLIC_ROUTE_METADATA, REQUEST_SESSION, SOCKET_SESSION_PENDING } from './session.constants';
 import { SessionMetrics } from './metrics/session-metrics';
-import { SessionService } from './session.service';
+import { SessionResolver } from './session.resolver';
 import type { ActiveSession } from './session.types';
 
 /**
@@ -21,9 +20,10 @@ import type { ActiveSession } from './session.types';
 export class SessionGuard implements CanActivate {
   private readonly metrics: SessionMetrics;
 
-  // Only exported providers here: the guard is instantiated in the modules that use it.
-  constructor(protected readonly sessions: SessionService, protected readonly reflector: Reflector) {
-    this.metrics = sessions.metrics;
+  // Only providers SessionModule exports: the guard is instantiated in the modules that use it.
+  /** @internal Nest creates it; a subclass passes both on with super(resolver, reflector). */
+  constructor(protected readonly resolver: SessionResolver, protected readonly reflector: Reflector) {
+    this.metrics = resolver.metrics;
   }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
@@ -34,11 +34,11 @@ export class SessionGuard implements CanActivate {
     if (context.getType() === 'ws') return this.canActivateSocket(context);
     const http = context.switchToHttp();
     const req = http.getRequest<SessionRequest>();
-    varyOnCookie(http.getResponse());
+    this.resolver.cookie.varyOnCookie(http.getResponse());
     attachSession(req, null);
     let resolved: ActiveSession | null | Promise<ActiveSession | null>;
     try {
-      resolved = this.sessions.resolve(this.extractToken(req), req, http.getResponse());
+      resolved = this.resolver.resolve(this.extractToken(req), req, http.getResponse());
     } catch (err) {
       return this.failed(err, isPublic);
     }
@@ -80,7 +80,7 @@ export class SessionGuard implements CanActivate {
     await (client[SOCKET_SESSION_PENDING] as Promise<unknown> | undefined)?.catch(() => null);
     const session = client[REQUEST_SESSION] as ActiveSession | undefined;
     if (!session) return false;
-    const fresh = await this.sessions.refresh(session).catch(() => null);
+    const fresh = await this.resolver.reread(session).catch(() => null);
     if (!fresh) return false;
     client[REQUEST_SESSION] = fresh;
     return true;
@@ -88,7 +88,7 @@ export class SessionGuard implements CanActivate {
 
   /** Where the token comes from. Default: the session cookie, then (with acceptBearerToken) `Authorization: Bearer`. */
   protected extractToken(req: SessionRequest): string | undefined {
-    return this.sessions.tokenFrom(req);
+    return this.resolver.tokenFrom(req);
   }
 
   /** What to throw when there is no valid session. Default: 401. */

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { SessionCache } from './cache/session-cache';
 import { SessionEvents } from './events/session-events.service';
 import { SessionSweeper } from './events/session-sweeper';
@@ -7,6 +8,9 @@ import { SessionMetrics } from './metrics/session-metrics';
 import { SessionReadiness } from './readiness/session-readiness';
 import { SessionRedisConnections } from './redis/session-redis.connections';
 import { SessionGuard } from './session.guard';
+import { SessionCookie } from './http/session.cookie';
+import { SessionExchangeInterceptor } from './http/session.exchange';
+import { SessionResolver } from './session.resolver';
 import { ConfigurableSessionModule, SESSION_MODULE_OPTIONS } from './session.module-definition';
 import { resolveSessionOptions } from './session.options.resolver';
 import { SessionService } from './session.service';
@@ -32,10 +36,15 @@ import { SessionSockets } from './ws/session-sockets';
     SessionEvents,
     SessionCache,
     SessionSweeper,
+    SessionCookie,
+    SessionResolver,
     SessionService,
     SessionGuard,
+    // Lets SessionService read and write the cookie of the request it is called in (an AsyncLocalStorage).
+    { provide: APP_INTERCEPTOR, useClass: SessionExchangeInterceptor },
     SessionSockets,
   ],
-  exports: [SessionService, SessionGuard, SessionSockets, SessionEvents, SessionSweeper, SessionHealthIndicator, SESSION_OPTIONS, SESSION_REDIS_CLIENT],
+  // SessionResolver (internal) is exported for the guard, which Nest instantiates in the modules that use it.
+  exports: [SessionService, SessionResolver, SessionGuard, SessionSockets, SessionEvents, SessionSweeper, SessionHealthIndicator, SESSION_OPTIONS, SESSION_REDIS_CLIENT],
 })
 export class SessionModule extends ConfigurableSessionModule {}

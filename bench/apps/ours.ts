@@ -37,8 +37,8 @@ class LoginController {
 
   @Post()
   @HttpCode(200)
-  async login(@Req() req: Record<string, unknown> & { headers: Record<string, string> }, @Res({ passthrough: true }) res: unknown) {
-    const s = await this.sessions.create(req, res, {
+  async login() {
+    const s = await this.sessions.create({
       userId: BENCH_USER.userId,
       device: BENCH_USER.device,
       data: { username: BENCH_USER.username },

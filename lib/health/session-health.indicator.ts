@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { SessionCache } from '../cache/session-cache';
 import { SessionEvents } from '../events/session-events.service';
 import { SessionReadiness } from '../readiness/session-readiness';
-import { SessionService } from '../session.service';
+import type { Cluster, Redis } from 'ioredis';
+import { RedisReadinessReport } from '../readiness/redis-readiness';
+import { SESSION_REDIS_CLIENT } from '../session.tokens';
 
 /**
  * Health of the session layer in the shape @nestjs/terminus expects (`{ [key]: { status, ... } }`), without
@@ -15,14 +17,14 @@ import { SessionService } from '../session.service';
 export class SessionHealthIndicator {
   /** @internal Nest creates it. */
   constructor(
-    private readonly sessions: SessionService,
+    @Inject(SESSION_REDIS_CLIENT) private readonly redis: Redis | Cluster,
     private readonly events: SessionEvents,
     private readonly cache: SessionCache,
     private readonly readiness: SessionReadiness,
   ) {}
 
   async isHealthy(key = 'session'): Promise<Record<string, { status: 'up' | 'down'; [detail: string]: unknown }>> {
-    const redisUp = await this.sessions.isRedisUp();
+    const redisUp = await this.isRedisUp();
     const report = this.readiness.lastReport;
     return {
       [key]: {
@@ -34,5 +36,22 @@ export class SessionHealthIndicator {
         risks: report ? report.findings.map((f) => `${f.setting}: ${f.message}`) : [],
       },
     };
+  }
+
+  /** Pings Redis within the command timeout. */
+  async isRedisUp(): Promise<boolean> {
+    try {
+      return (await this.redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Reads the Redis deployment's persistence, eviction and notification settings (read-only) and reports what
+   * puts sessions at risk; the same report is logged at boot.
+   */
+  checkRedis(): Promise<RedisReadinessReport> {
+    return this.readiness.check();
   }
 }

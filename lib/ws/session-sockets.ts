@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { filter, Subscription } from 'rxjs';
 import { SessionEvents } from '../events/session-events.service';
-import type { SessionRequest } from '../http/http-adapter';
+import type { SessionRequest } from '../http/session-request';
 import { attachSession, SOCKET_SESSION_PENDING } from '../session.constants';
-import { SessionService } from '../session.service';
+import { SessionResolver } from '../session.resolver';
 import type { ActiveSession } from '../session.types';
 
 /** What the library uses of a `ws` WebSocket or a socket.io Socket, whichever a gateway receives. */
@@ -31,8 +31,9 @@ const ENDS = new Set(['invalidated', 'expired', 'evicted']);
  */
 @Injectable()
 export class SessionSockets {
+  /** @internal Nest creates it. */
   constructor(
-    private readonly sessions: SessionService,
+    private readonly resolver: SessionResolver,
     private readonly events: SessionEvents,
   ) {}
 
@@ -71,8 +72,8 @@ export class SessionSockets {
     // IncomingMessage.headers is a lazy getter: copy it by name, a spread would miss it.
     const source = (request ?? socket.handshake) as SessionRequest | undefined;
     const req: SessionRequest = { headers: source?.headers ?? {}, socket: source?.socket };
-    const token = this.sessions.tokenFrom(req);
-    const session = token ? await Promise.resolve(this.sessions.resolve(token, req)).catch(() => null) : null;
+    const token = this.resolver.tokenFrom(req);
+    const session = token ? await Promise.resolve(this.resolver.resolve(token, req)).catch(() => null) : null;
     if (!session) return null;
     attachSession(socket, session);
     const ended: Subscription = this.events.events$

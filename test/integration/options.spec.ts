@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { SESSION_OPTIONS } from '../../lib/session.tokens';
 import {
+  SessionHealthIndicator,
   SessionModule,
   SessionModuleOptions,
   SessionOptionsError,
@@ -63,7 +64,7 @@ describe('SessionModule options at boot', () => {
         await module.init();
         const resolved = module.get(SESSION_OPTIONS);
         expect(resolved).toMatchObject({ idleTimeoutSeconds: 60, absoluteTimeoutSeconds: 86400, maxDataBytes: 16384 });
-        expect(await module.get(SessionService).isRedisUp()).toBe(true);
+        expect(await module.get(SessionHealthIndicator).isRedisUp()).toBe(true);
       } finally {
         await module.close();
       }

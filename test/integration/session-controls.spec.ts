@@ -13,6 +13,7 @@ import {
   SessionService,
 } from 'nestjs-redis-session';
 import { commandCalls, startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';
+import { inRequest } from '../harness/session-module';
 
 @Controller()
 @UseGuards(SessionGuard)
@@ -85,8 +86,7 @@ describe('session controls', () => {
   describe('binding', () => {
     it('ends a session used from another User-Agent (hijack-suspected) and answers 401; only a hash is stored', async () => {
       const { url, service, events } = await start({ binding: { userAgent: true } });
-      const req = { headers: { 'user-agent': 'Firefox/140' } };
-      const { token, session } = await service.issue({ userId: 'b1' }, req);
+      const { result: { token, session } } = await inRequest({ headers: { 'user-agent': 'Firefox/140' } }, () => service.issue({ userId: 'b1' }));
       expect((await get(url, { cookie: `sid=${token}`, 'user-agent': 'Firefox/140' })).status).toBe(200);
       const ended = firstValueFrom(events.events$.pipe(filter((e) => e.type === 'invalidated' && e.id === session.id), timeout(3000)));
       expect((await get(url, { cookie: `sid=${token}`, 'user-agent': 'curl/8' })).status).toBe(401);
@@ -99,7 +99,7 @@ describe('session controls', () => {
       const prefix = uniquePrefix('bind');
       const r = await controlsApp(redis.url, { keyPrefix: prefix, binding: { userAgent: true, ip: true } });
       apps.push(r.app);
-      await r.app.get(SessionService).issue({ userId: 'b2' }, { headers: { 'user-agent': 'UniqueAgent/42' } });
+      await inRequest({ headers: { 'user-agent': 'UniqueAgent/42' } }, () => r.app.get(SessionService).issue({ userId: 'b2' }));
       const [, keys] = await redis.client.scan('0', 'MATCH', `${prefix}s:*`, 'COUNT', 100000);
       const fields = await redis.client.hgetall(keys[0]);
       expect(fields.b).toMatch(/^[A-Za-z0-9_-]{16}$/);
@@ -112,12 +112,10 @@ describe('session controls', () => {
       const { service } = await start({
         idleTimeoutSeconds: 60, absoluteTimeoutSeconds: 600, rememberMe: { idleTimeoutSeconds: 3600, absoluteTimeoutSeconds: 7200 },
       });
-      const headers: string[] = [];
-      const res = { append: (name: string, v: string) => name === 'Set-Cookie' && headers.push(v), getHeader: () => undefined, setHeader: () => undefined };
-      const remembered = await service.create(undefined, res, { userId: 'r1', remember: true });
-      const plain = await service.create(undefined, res, { userId: 'r1' });
-      expect(headers[0]).toMatch(/Max-Age=(71\d\d|7200);/);
-      expect(headers[1]).not.toMatch(/Max-Age/);
+      const { result: remembered, res: r1 } = await inRequest({ headers: {} }, () => service.create({ userId: 'r1', remember: true }));
+      const { result: plain, res: r2 } = await inRequest({ headers: {} }, () => service.create({ userId: 'r1' }));
+      expect(String(r1.getHeader('set-cookie'))).toMatch(/Max-Age=(71\d\d|7200);/);
+      expect(String(r2.getHeader('set-cookie'))).not.toMatch(/Max-Age/);
       const lifetime = (s: ActiveSession<object>) => s.absoluteExpiresAt.getTime() - s.createdAt.getTime();
       expect(lifetime(remembered)).toBe(7200_000);
       expect(remembered.expiresAt.getTime() - remembered.createdAt.getTime()).toBe(3600_000);

@@ -1,7 +1,6 @@
-import { IncomingMessage, ServerResponse } from 'node:http';
-import { Socket } from 'node:net';
+import { REQUEST_SESSION } from '../../lib/session.constants';
 import {
-  ActiveSession, SessionDataTooLargeError, SessionInputError, SessionNotFoundError, SessionService,
+  ActiveSession, SessionDataTooLargeError, SessionHealthIndicator, SessionInputError, SessionNotFoundError, SessionService,
 } from 'nestjs-redis-session';
 import { keysUnder, startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';
 import { keysOfToken, redisNowMs } from '../harness/redis-inspect';
@@ -17,9 +16,6 @@ let n = 0;
 /** A user id no other test uses, so each test owns its user's index. */
 const freshUser = () => `user-${++n}-${Math.random().toString(36).slice(2, 6)}`;
 
-function nodeResponse(): ServerResponse {
-  return new ServerResponse(new IncomingMessage(new Socket()));
-}
 
 // Every SessionService call in-process, against a real Redis, with the library's defaults (cache off).
 describe('SessionService', () => {
@@ -90,9 +86,8 @@ describe('SessionService', () => {
   });
 
   describe('create', () => {
-    it('issues a session and sets its cookie on the response', async () => {
-      const res = nodeResponse();
-      const session = await sessions.create(undefined, res, { userId: freshUser(), device: 'web' });
+    it('in a request: issues a session and sets its cookie on the response', async () => {
+      const { result: session, res } = await mod.inRequest({ headers: {} }, () => sessions.create({ userId: freshUser(), device: 'web' }));
       const setCookie = ([] as string[]).concat(res.getHeader('set-cookie') as string[]);
       expect(setCookie).toHaveLength(1);
       const token = /^sid=([^;]+);/.exec(setCookie[0])![1];
@@ -104,13 +99,17 @@ describe('SessionService', () => {
     it('ends the session the request cookie names and issues a new token (fixation)', async () => {
       const userId = freshUser();
       const { token: old } = await sessions.issue({ userId });
-      const res = nodeResponse();
-      await sessions.create({ headers: { cookie: `sid=${old}` } }, res, { userId });
+      const { res } = await mod.inRequest({ headers: { cookie: `sid=${old}` } }, () => sessions.create({ userId }));
       const token = /^sid=([^;]+);/.exec(String(([] as string[]).concat(res.getHeader('set-cookie') as string[])[0]))![1];
       expect(token).not.toBe(old);
       expect(await sessions.getByToken(old)).toBeNull();
       expect(await exists(old)).toBe(false);
       expect(await sessions.getByToken(token)).not.toBeNull();
+    });
+
+    it('outside a request: creates the session and sets no cookie anywhere', async () => {
+      const session = await sessions.create({ userId: freshUser() });
+      expect((await sessions.list(session.userId)).map((s) => s.id)).toEqual([session.id]);
     });
   });
 
@@ -298,11 +297,17 @@ describe('SessionService', () => {
       expect(await mine()).toEqual([]);
     });
 
-    it('clears the cookie when given a response', async () => {
-      const { session } = await sessions.issue({ userId: freshUser() });
-      const res = nodeResponse();
-      await sessions.destroy(session, res);
+    it('clears the cookie of a request made with that session, and only of such a request', async () => {
+      const { token, session } = await sessions.issue({ userId: freshUser() });
+      const other = await sessions.issue({ userId: freshUser() });
+      const asGuarded = (t: string) => ({ headers: { cookie: `sid=${t}` }, [REQUEST_SESSION]: null }) as never;
+      const made = asGuarded(token);
+      (made as Record<symbol, unknown>)[REQUEST_SESSION] = await sessions.getByToken(token);
+      const { res } = await mod.inRequest(made, () => sessions.destroy(session));
       expect(String(res.getHeader('set-cookie'))).toMatch(/^sid=; Max-Age=0;/);
+      // An admin ending another user's session does not sign the admin out.
+      const { res: adminRes } = await mod.inRequest(asGuarded(other.token), () => sessions.destroy(other.session));
+      expect(adminRes.getHeader('set-cookie')).toBeUndefined();
     });
   });
 
@@ -391,8 +396,8 @@ describe('SessionService', () => {
       const userId = freshUser();
       const { token: oldToken, session } = await sessions.issue({ userId, device: 'laptop', data: { role: 'user' } });
       await sessions.set(session, 'cart', ['a']);
-      const res = nodeResponse();
-      const next = await sessions.regenerate(session, res);
+      const made = { headers: {}, [REQUEST_SESSION]: session } as never;
+      const { result: next, res } = await mod.inRequest(made, () => sessions.regenerate(session));
       const newToken = /^sid=([^;]+);/.exec(String(res.getHeader('set-cookie')))![1];
 
       expect(newToken).toMatch(TOKEN);
@@ -430,9 +435,9 @@ describe('SessionService', () => {
     });
   });
 
-  describe('isRedisUp', () => {
-    it('is true while Redis answers', async () => {
-      expect(await sessions.isRedisUp()).toBe(true);
+  describe('health', () => {
+    it('isRedisUp is true while Redis answers', async () => {
+      expect(await mod.module.get(SessionHealthIndicator).isRedisUp()).toBe(true);
     });
   });
 });

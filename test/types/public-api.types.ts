@@ -2,8 +2,8 @@
  * Type tests of the public API: compiled (never run) by `npm run typecheck` under `strict`. A line that stops
  * compiling, or an @ts-expect-error that stops erroring, fails CI: the types users meet are tested like behaviour.
  */
-import type { Request, Response } from 'express';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { Redis as AppRedis, Cluster as AppCluster } from 'ioredis';
 import type { Socket as IoSocket } from 'socket.io';
@@ -13,6 +13,7 @@ import {
   ActiveSession,
   Session,
   SessionEvent,
+  SessionGuard,
   SessionInputError,
   SessionModule,
   SessionModuleOptions,
@@ -31,15 +32,28 @@ declare const sessions: SessionService<Cart>;
 declare const sockets: SessionSockets;
 declare const session: ActiveSession<Cart>;
 
-export async function typedRequests(req: Request, res: Response, freq: FastifyRequest, freply: FastifyReply, upgrade: IncomingMessage) {
-  // Typed Express and Fastify requests go in as they are: no cast, no `never`.
-  await sessions.create(req, res, { userId: 'u1', device: 'laptop', data: { cart: [] } });
-  await sessions.create(freq, freply, { userId: 'u1' });
-  expectTypeOf(sessions.tokenFrom(req)).toEqualTypeOf<string | undefined>();
-  expectTypeOf(sessions.tokenFrom(freq)).toEqualTypeOf<string | undefined>();
-  expectTypeOf(sessions.tokenFrom(upgrade)).toEqualTypeOf<string | undefined>();
+export async function sessionsSpeakSessions() {
+  // No req/res: in a request the service reads and writes the cookie itself.
+  expectTypeOf(await sessions.create({ userId: 'u1', device: 'laptop', data: { cart: [] } })).toEqualTypeOf<ActiveSession<Cart>>();
+  expectTypeOf(await sessions.issue({ userId: 'u1' })).toEqualTypeOf<{ token: string; session: ActiveSession<Cart> }>();
+  expectTypeOf(await sessions.destroy(session)).toBeBoolean();
+  expectTypeOf(await sessions.regenerate(session)).toEqualTypeOf<ActiveSession<Cart>>();
+  // @ts-expect-error the data must match TData
+  await sessions.create({ userId: 'u1', data: { cart: 'not a list' } });
+}
+
+/** A guard subclass reading the token from its own header, with the adapter's own request type. */
+export class HeaderGuard extends SessionGuard {
+  protected override extractToken(req: Request): string | undefined {
+    return req.get('x-session') ?? undefined;
+  }
+}
+
+export function typedRequests(upgrade: IncomingMessage) {
+  // Typed Express and Fastify requests and a Node upgrade request are SessionRequests as they are: no cast.
   expectTypeOf<Request>().toMatchTypeOf<SessionRequest>();
   expectTypeOf<FastifyRequest>().toMatchTypeOf<SessionRequest>();
+  expectTypeOf(upgrade).toMatchTypeOf<SessionRequest>();
 }
 
 export async function typedSockets(ws: WebSocket, upgrade: IncomingMessage, io: IoSocket) {

@@ -5,26 +5,12 @@ import { keysOfToken } from '../../harness/redis-inspect';
 import { ClusterTopology, startClusterTopology } from '../../harness/cluster';
 import { HttpResult } from '../../harness/http-client';
 import { pollThroughFailover } from '../../harness/failover';
+import { inRequest } from '../../harness/session-module';
 import { uniquePrefix } from '../../harness/redis';
 import { RunningTestApp, testApp } from '../../harness/test-app';
 import { waitFor } from '../../harness/wait';
 
 const USERS = Array.from({ length: 30 }, (_, i) => `user-${i}`);
-
-/** A stand-in HTTP response that keeps the Set-Cookie header, for service calls made outside a request. */
-function capturingResponse() {
-  const headers = new Map<string, unknown>();
-  return {
-    res: {
-      getHeader: (name: string) => headers.get(name.toLowerCase()),
-      setHeader: (name: string, value: unknown) => void headers.set(name.toLowerCase(), value),
-    },
-    cookie: (name = 'sid') => {
-      const lines = ([] as unknown[]).concat(headers.get('set-cookie') ?? []).map(String);
-      return lines.map((l) => new RegExp(`^${name}=([^;]*)`).exec(l)?.[1]).find(Boolean);
-    },
-  };
-}
 
 // The library on Redis Cluster: the app is configured with `{ cluster: { nodes } }` only. Every feature must run
 // without CROSSSLOT (each user's keys share one hash tag), sessions must spread over all masters, and the app must
@@ -118,9 +104,8 @@ describe('Redis Cluster', () => {
 
     // Regenerate: same session under a new token, the old token dead at once.
     const oldToken = laptop.cookie!;
-    const captured = capturingResponse();
-    await sessions.regenerate((await sessions.getByToken(oldToken))!, captured.res);
-    const newToken = captured.cookie();
+    const held = (await sessions.getByToken(oldToken))!;
+    const newToken = (await inRequest({ headers: {} }, () => sessions.regenerate(held), held)).cookie();
     expect(newToken).toBeDefined();
     expect(newToken).not.toBe(oldToken);
     expect((await laptop.get('/me')).status).toBe(401);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ResolvedSessionOptions } from '../session.options';
-import { SessionRequest, headerValue } from './http-adapter';
+import { SessionRequest, headerValue } from './session-request';
 
 /**
  * The hash a session is bound to: User-Agent and/or client IP, per the `binding` option. Only this hash is

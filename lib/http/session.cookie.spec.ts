@@ -3,17 +3,26 @@ import type { AddressInfo } from 'node:net';
 import { Socket } from 'node:net';
 import express from 'express';
 import Fastify from 'fastify';
+import type { HttpAdapterHost } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { ResolvedSessionOptions } from '../session.options';
-import { SessionCookie, varyOnCookie } from './session-cookie';
+import { SessionCookie } from './session.cookie';
 
 type CookieOptions = ResolvedSessionOptions['cookie'];
 // The library defaults (DEFAULT_SESSION_OPTIONS.cookie); options.spec checks that they are what the module applies.
 const defaults: CookieOptions = { name: 'sid', secure: false, sameSite: 'lax', path: '/', httpOnly: true };
-const TOKEN = 'abcABC012_-abcABC012_-abcABC012_-abcABC012_-x'.padEnd(46, 'x');
+const TOKEN = 'abcABC012_-abcABC012_-abcABC012_-abcABC012_-x'.padEnd(67, 'x');
+// Headers go through Nest's own HTTP adapters, as in an app (HttpAdapterHost).
+const EXPRESS = { httpAdapter: new ExpressAdapter() } as unknown as HttpAdapterHost;
+const FASTIFY = { httpAdapter: new FastifyAdapter() } as unknown as HttpAdapterHost;
+const cookieOf = (cookie: CookieOptions, host = EXPRESS) => new SessionCookie({ cookie }, host);
 
-/** A real Node response (no socket I/O happens: only its header map is used). */
+/** A real Express response object (no socket I/O happens: only its header map is used). */
 function nodeResponse(): ServerResponse {
-  return new ServerResponse(new IncomingMessage(new Socket()));
+  const res = new ServerResponse(new IncomingMessage(new Socket()));
+  Object.setPrototypeOf(res, express.response);
+  return res;
 }
 
 function setCookies(res: ServerResponse): string[] {
@@ -22,7 +31,7 @@ function setCookies(res: ServerResponse): string[] {
 }
 
 describe('SessionCookie.read', () => {
-  const cookie = new SessionCookie(defaults);
+  const cookie = cookieOf(defaults);
   const req = (cookieHeader?: string | string[]) => ({ headers: { cookie: cookieHeader } });
 
   it('returns undefined without a Cookie header', () => {
@@ -42,7 +51,7 @@ describe('SessionCookie.read', () => {
   });
 
   it('uses the configured cookie name', () => {
-    const custom = new SessionCookie({ ...defaults, name: '__Host-app' });
+    const custom = cookieOf({ ...defaults, name: '__Host-app' });
     expect(custom.read(req(`sid=nope; __Host-app=${TOKEN}`))).toBe(TOKEN);
   });
 });
@@ -50,13 +59,13 @@ describe('SessionCookie.read', () => {
 describe('SessionCookie.write and clear', () => {
   it('writes Path=/, HttpOnly and SameSite=Lax by default, with no Secure, Domain, Max-Age or Expires', () => {
     const res = nodeResponse();
-    new SessionCookie(defaults).write(res, TOKEN);
+    cookieOf(defaults).write(res, TOKEN);
     expect(setCookies(res)).toEqual([`sid=${TOKEN}; Path=/; HttpOnly; SameSite=Lax`]);
   });
 
   it('adds Secure, Domain, a custom path and SameSite=Strict when configured', () => {
     const res = nodeResponse();
-    new SessionCookie({ ...defaults, secure: true, domain: 'example.com', path: '/app', sameSite: 'strict' }).write(res, TOKEN);
+    cookieOf({ ...defaults, secure: true, domain: 'example.com', path: '/app', sameSite: 'strict' }).write(res, TOKEN);
     const [line] = setCookies(res);
     expect(line).toMatch(new RegExp(`^sid=${TOKEN};`));
     expect(line).toContain('Domain=example.com');
@@ -68,25 +77,25 @@ describe('SessionCookie.write and clear', () => {
 
   it('is HttpOnly even if the options object says otherwise', () => {
     const res = nodeResponse();
-    new SessionCookie({ ...defaults, httpOnly: false } as unknown as CookieOptions).write(res, TOKEN);
+    cookieOf({ ...defaults, httpOnly: false } as unknown as CookieOptions).write(res, TOKEN);
     expect(setCookies(res)[0]).toContain('HttpOnly');
   });
 
   it('sets Max-Age only when asked', () => {
     const res = nodeResponse();
-    new SessionCookie(defaults).write(res, TOKEN, 3600);
+    cookieOf(defaults).write(res, TOKEN, 3600);
     expect(setCookies(res)[0]).toContain('Max-Age=3600');
   });
 
   it('clears with an empty value and Max-Age=0, keeping path and attributes', () => {
     const res = nodeResponse();
-    new SessionCookie(defaults).clear(res);
+    cookieOf(defaults).clear(res);
     expect(setCookies(res)).toEqual(['sid=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax']);
   });
 
   it('marks a response that sets the cookie with Vary: Cookie and Cache-Control: no-cache="Set-Cookie"', () => {
     const res = nodeResponse();
-    new SessionCookie(defaults).write(res, TOKEN);
+    cookieOf(defaults).write(res, TOKEN);
     expect(res.getHeader('vary')).toBe('Cookie');
     expect(res.getHeader('cache-control')).toBe('no-cache="Set-Cookie"');
   });
@@ -95,10 +104,10 @@ describe('SessionCookie.write and clear', () => {
     const res = nodeResponse();
     res.setHeader('Vary', 'Accept-Encoding');
     res.setHeader('Cache-Control', 'private');
-    const cookie = new SessionCookie(defaults);
+    const cookie = cookieOf(defaults);
     cookie.write(res, TOKEN);
     cookie.clear(res);
-    varyOnCookie(res);
+    cookie.varyOnCookie(res);
     expect(res.getHeader('vary')).toBe('Accept-Encoding, Cookie');
     expect(res.getHeader('cache-control')).toBe('private, no-cache="Set-Cookie"');
     expect(setCookies(res)).toHaveLength(2);
@@ -109,7 +118,7 @@ describe('SessionCookie.write and clear', () => {
 // itself). A response must carry each cookie written exactly once on both, e.g. a CSRF cookie the app sets in the
 // same login response as the session cookie.
 describe.each(['express', 'fastify'] as const)('Set-Cookie on a real %s response', (adapter) => {
-  const cookie = new SessionCookie(defaults);
+  const cookie = cookieOf(defaults, adapter === 'fastify' ? FASTIFY : EXPRESS);
   const session = `sid=${TOKEN}; Path=/; HttpOnly; SameSite=Lax`;
   const cleared = 'sid=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax';
   type Appender = (name: string, value: string) => void;

@@ -1,5 +1,5 @@
-import type { SessionRequest } from './http-adapter';
-import { clientIp } from './client-binding';
+import type { SessionRequest } from './session-request';
+import { clientIp } from './client.binding';
 
 const request = (xff: string | undefined, peer = '10.0.0.9'): SessionRequest => ({
   headers: xff === undefined ? {} : { 'x-forwarded-for': xff },

@@ -1,0 +1,205 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { timingSafeEqual } from 'node:crypto';
+import { splitToken, verifierHash } from './crypto/session-token';
+import { SessionUnavailableError } from './errors';
+import { SessionCache, CacheEntry } from './cache/session-cache';
+import { SessionEvents } from './events/session-events.service';
+import { clientBinding } from './http/client.binding';
+import { SessionCookie } from './http/session.cookie';
+import { headerValue, SessionRequest } from './http/session-request';
+import { SessionMetrics } from './metrics/session-metrics';
+import { storedOf, toActiveSession } from './session.internals';
+import type { ResolvedSessionOptions } from './session.options';
+import { SESSION_OPTIONS } from './session.tokens';
+import type { ActiveSession } from './session.types';
+import { SessionStore } from './store/session.store';
+import type { StoredSession } from './store/stored-session';
+
+/** A token as a request presents it: its selector and the hash of its verifier (hashed once per request). */
+export interface PresentedToken {
+  selector: string;
+  hash: string;
+}
+
+/**
+ * The request path, the one place a token becomes a session: the guard, WebSocket support and SessionService's
+ * reads all go through it. Local cache (constant-time verifier check), single flight on misses, one Redis round
+ * trip otherwise (slide included), client binding, token rotation (the new cookie on the response).
+ * @internal
+ */
+@Injectable()
+export class SessionResolver {
+  private readonly logger = new Logger('SessionResolver');
+  private readonly refreshMs: number;
+  private readonly rotationMs: number;
+  /** Cache misses being resolved, by token (single flight: one Redis read for a burst of one browser's requests). */
+  private readonly inFlight = new Map<string, Promise<ActiveSession | null>>();
+
+  constructor(
+    private readonly store: SessionStore,
+    @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
+    private readonly cache: SessionCache,
+    private readonly events: SessionEvents,
+    readonly metrics: SessionMetrics,
+    readonly cookie: SessionCookie,
+  ) {
+    this.refreshMs = Math.min(options.cache.refreshIntervalMs, options.cache.maxStalenessMs);
+    this.rotationMs = options.rotation.everySeconds * 1000;
+  }
+
+  /** The token a request carries: the session cookie, else (with acceptBearerToken) an `Authorization: Bearer`. */
+  tokenFrom(req: SessionRequest): string | undefined {
+    const fromCookie = this.cookie.read(req);
+    if (fromCookie !== undefined || !this.options.acceptBearerToken) return fromCookie;
+    const auth = headerValue(req, 'authorization');
+    return auth && auth.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+  }
+
+  /**
+   * Token → session for a request. Answers synchronously when the local cache can vouch for the session with
+   * nothing left to do (saves the promise turns on the hottest path); otherwise resolves it through Redis, then
+   * checks the client binding (a mismatch ends the session, reason `hijack-suspected`) and rotates the token when
+   * due (the new cookie goes on `res`).
+   * @returns null for a missing, malformed, unknown, ended or replaced token
+   */
+  resolve(token: string | undefined, req: SessionRequest, res?: unknown): ActiveSession | null | Promise<ActiveSession | null> {
+    const p = presented(token);
+    if (!p) return null;
+    const now = Date.now();
+    const entry = this.cache.get(p.selector);
+    if (entry && this.servable(entry, p.hash, now)) {
+      const s = entry.stored;
+      const bound = s.binding === undefined || s.binding === clientBinding(req, this.options.binding);
+      if (bound && !(res && this.rotationDue(s, p.hash, now))) {
+        this.metrics.cacheLookup(true);
+        return entry.session as ActiveSession;
+      }
+    }
+    return this.resolveAsync(token!, p, req, res);
+  }
+
+  private async resolveAsync(token: string, p: PresentedToken, req: SessionRequest, res?: unknown): Promise<ActiveSession | null> {
+    const session = await this.read(token, p, true);
+    if (!session) return null;
+    const stored = storedOf(session);
+    if (stored.binding !== undefined && stored.binding !== clientBinding(req, this.options.binding)) {
+      this.cache.invalidate(stored.selector);
+      await this.store.destroy(stored.userId, [stored.selector], 'hijack-suspected');
+      return null;
+    }
+    if (res && this.rotationDue(stored, p.hash, Date.now())) await this.rotate(session, p, res);
+    return session;
+  }
+
+  /**
+   * Reads the session behind a token: from the cache while it can answer, else from Redis (sliding the expiry, with
+   * `slide`, at most once per refresh interval). No binding check, no rotation.
+   */
+  read(token: string, p: PresentedToken | null = presented(token), slide = true): Promise<ActiveSession | null> {
+    if (!p) return Promise.resolve(null);
+    if (!this.cache.usable || !slide) {
+      return this.store.touch(p.selector, p.hash, slide).then((s) => (s ? this.shaped(s, slide) : null));
+    }
+    const entry = this.cache.get(p.selector);
+    this.metrics.cacheLookup(entry !== undefined);
+    // A verifier the entry does not know may be one another instance just issued (rotation): ask Redis.
+    if (entry && this.servable(entry, p.hash, Date.now())) return Promise.resolve(entry.session as ActiveSession);
+    // Many requests of one hot session arrive together when its entry was just dropped: one Redis read serves all.
+    let pending = this.inFlight.get(token);
+    if (!pending) {
+      pending = this.readIntoCache(p).finally(() => this.inFlight.delete(token));
+      this.inFlight.set(token, pending);
+    }
+    return pending;
+  }
+
+  /** A session the app already holds (an open WebSocket), read again and slid. Null once it has ended. */
+  async reread(session: ActiveSession): Promise<ActiveSession | null> {
+    // The app holds the session itself, not a token: whatever rotated since, it is the same session while it lives.
+    const fresh = await this.store.touch(storedOf(session).selector, HELD, true);
+    return fresh ? this.shaped(fresh, true) : null;
+  }
+
+  private async readIntoCache(p: PresentedToken): Promise<ActiveSession | null> {
+    const epoch = this.cache.epoch;
+    const now = Date.now();
+    const lastSlide = this.cache.lastSlide(p.selector);
+    // Slid recently (and the entry was dropped by that very write's invalidation): re-read without writing.
+    const slide = lastSlide === undefined || now - lastSlide >= this.refreshMs;
+    const stored = await this.store.touch(p.selector, p.hash, slide);
+    if (!stored) {
+      this.cache.invalidate(p.selector);
+      return null;
+    }
+    if (slide) this.cache.noteSlide(p.selector, now);
+    const session = this.shaped(stored, slide);
+    this.cache.set(p.selector, stored, session, epoch);
+    return session;
+  }
+
+  /** An entry the cache may answer from: confirmed recently, within its deadlines, and it knows this verifier. */
+  private servable(entry: CacheEntry, hash: string, now: number): boolean {
+    const s = entry.stored;
+    return now - entry.confirmedAt < this.refreshMs && now < s.expiresAt && now < s.absoluteExpiresAt && acceptedBy(s, hash, now);
+  }
+
+  /** Rotation is due, and this request may do it: only the current token rotates, never one already replaced. */
+  private rotationDue(s: StoredSession, hash: string, now: number): boolean {
+    return this.rotationMs > 0 && now - (s.rotatedAt ?? s.createdAt) >= this.rotationMs && same(s.verifier, hash);
+  }
+
+  /** Token rotation: a new verifier on the response; the one this request presented works for the grace period. */
+  private async rotate(session: ActiveSession, p: PresentedToken, res: unknown): Promise<void> {
+    const stored = storedOf(session);
+    try {
+      const renewed = await this.store.renew(stored, 'rotation', this.options.rotation.graceSeconds * 1000, p.hash);
+      this.cache.invalidate(stored.selector);
+      // Null: a concurrent request rotated it first; its response carries the new cookie.
+      if (renewed) this.cookie.write(res, renewed.token, cookieMaxAge(session));
+    } catch (err) {
+      // Redis refused or timed out: the session stays valid with this token; the next request rotates.
+      if (!(err instanceof SessionUnavailableError)) throw err;
+      this.logger.warn(`Token rotation deferred: ${(err.cause as Error | undefined)?.message ?? err.message}`);
+    }
+  }
+
+  /** The app-facing session, announcing the slide to local listeners ('refreshed') when it slid. */
+  shaped(stored: StoredSession, slid: boolean): ActiveSession {
+    const session = toActiveSession<Record<string, unknown>>(stored);
+    if (slid && this.events.observed) {
+      this.events.emitLocal({
+        type: 'refreshed', id: session.id, userId: session.userId, at: session.lastSeenAt,
+        instance: this.options.instanceId, expiresAt: session.expiresAt,
+      });
+    }
+    return session;
+  }
+}
+
+/** What touch is given for a session the app already holds (authenticated when it was handed out). */
+const HELD = '';
+
+export function presented(token: string | undefined): PresentedToken | null {
+  const split = splitToken(token);
+  return split ? { selector: split.selector, hash: verifierHash(split.verifier) } : null;
+}
+
+/**
+ * The cookie's Max-Age: remembered sessions get a persistent cookie lasting until their absolute deadline; others
+ * a browser-session one (undefined).
+ */
+export function cookieMaxAge(session: ActiveSession): number | undefined {
+  return storedOf(session).remembered
+    ? Math.max(1, Math.floor((session.absoluteExpiresAt.getTime() - Date.now()) / 1000))
+    : undefined;
+}
+
+/** Whether a presented verifier hash opens the session: the current one, or the previous one within its grace. */
+function acceptedBy(s: StoredSession, hash: string, now: number): boolean {
+  return same(s.verifier, hash) || (s.previous !== undefined && s.graceUntil !== undefined && now < s.graceUntil && same(s.previous, hash));
+}
+
+/** Constant-time comparison of two verifier hashes (equal length by construction). */
+function same(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
