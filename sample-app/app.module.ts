@@ -1,22 +1,17 @@
 import { Module } from '@nestjs/common';
-import { SessionModule, SessionModuleOptions, SessionRedisConnection } from 'nestjs-redis-session';
+import { SessionModule } from 'nestjs-redis-session';
 import { AuthController } from './auth/auth.controller';
+import type { SampleAppConfig } from './config/sample-app-config';
+import { sessionModuleOptionsFor } from './config/session-module-options';
 import { EventsController } from './events/events.controller';
+import { SessionEventStreams } from './events/session-event-streams';
 import { HealthController } from './health/health.controller';
 import { MeController } from './me/me.controller';
 import { SessionsController } from './sessions/sessions.controller';
 import { UsersService } from './users/users.service';
 import { LogoutOthersController, WebController } from './web';
 
-export interface SampleAppConfig {
-  /** Where sessions live: a URL, `{ sentinels, name }`, `{ cluster: { nodes } }`, ioredis options or a client. */
-  redis: SessionRedisConnection;
-  idleSeconds: number;
-  absoluteSeconds: number;
-  cookieSecure: boolean;
-  /** Extra library options (tests use them for short TTLs and private key prefixes). */
-  sessionOverrides?: Partial<SessionModuleOptions>;
-}
+export type { SampleAppConfig } from './config/sample-app-config';
 
 /** The sample app, built from its config so tests can start several instances against one Redis. */
 @Module({})
@@ -27,21 +22,11 @@ export class AppModule {
       imports: [
         SessionModule.forRootAsync({
           isGlobal: true,
-          useFactory: () => ({
-            redis: config.redis,
-            idleTimeoutSeconds: config.idleSeconds,
-            absoluteTimeoutSeconds: config.absoluteSeconds,
-            cookie: { name: 'sid', secure: config.cookieSecure, sameSite: 'lax' as const, path: '/' },
-            // Expiry events work on a stock Redis: the library adds the notify-keyspace-events flags it needs.
-            events: { configureKeyspaceNotifications: true },
-            // Hot sessions are served from memory; Redis tells every instance when one changes or ends.
-            cache: { enabled: true },
-            ...config.sessionOverrides,
-          }),
+          useFactory: () => sessionModuleOptionsFor(config),
         }),
       ],
       controllers: [AuthController, MeController, SessionsController, HealthController, EventsController, WebController, LogoutOthersController],
-      providers: [UsersService],
+      providers: [UsersService, SessionEventStreams],
     };
   }
 }

@@ -12,7 +12,10 @@ export class AuthController {
     private readonly sessions: SessionService<SampleSessionData>,
   ) {}
 
-  /** Always starts a new session; a cookie sent along names a session that is ended (fixation). */
+  /**
+   * Always starts a new session; a cookie sent along names a session that is ended (fixation). At
+   * SESSION_MAX_PER_USER with SESSION_ON_LIMIT=refuse the library throws SessionLimitError: 409.
+   */
   @Post('login')
   @PublicRoute()
   @HttpCode(200)
@@ -23,6 +26,7 @@ export class AuthController {
       userId: user.id,
       device: body.device || 'unknown',
       data: { username: user.username },
+      remember: body.remember === true,
     });
     return { userId: session.userId, expiresAt: session.expiresAt.toISOString() };
   }

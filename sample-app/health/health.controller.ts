@@ -17,9 +17,14 @@ export class HealthController {
     return { status: 'ok', redis: 'up' };
   }
 
-  /** Everything the library knows: subscriber state, cache mode, Redis readiness risks (terminus-shaped). */
+  /**
+   * Everything the library knows: subscriber state, cache mode, Redis readiness risks (terminus-shaped). 503 with
+   * the same body while Redis is down, as terminus answers a failed check: a monitor reads the status code.
+   */
   @Get('details')
-  details() {
-    return this.indicator.isHealthy('session');
+  async details() {
+    const result = await this.indicator.isHealthy('session');
+    if (result.session.status !== 'up') throw new ServiceUnavailableException(result);
+    return result;
   }
 }

@@ -1,23 +1,34 @@
 import type { INestApplication } from '@nestjs/common';
 import type { SessionModuleOptions, SessionRedisConnection } from 'nestjs-redis-session';
 import { createSampleApp, HttpAdapterName } from '../../sample-app/bootstrap';
+import { SampleEnv, sampleConfigFromEnv } from '../../sample-app/config/sample-config';
 import { HttpClient } from './http-client';
 
 /**
  * Builds the sample app for a test, terminus-style: each spec states only what differs.
  *   const app = await testApp(redis.url).adapter('fastify').options({ idleTimeoutSeconds: 1 }).start();
+ *   const app = await testApp(redis.url).env({ SESSION_MAX_PER_USER: '2', SESSION_ON_LIMIT: 'refuse' }).start();
  * The connection is anything the library takes: a URL, `{ sentinels, name }`, `{ cluster: { nodes } }`, a client.
+ * `env` goes through the same mapping as `npm run sample` (sampleConfigFromEnv); `options` are library options
+ * applied on top of it.
  */
 export class TestAppBuilder {
   private adapterName: HttpAdapterName = 'express';
   private overrides: Partial<SessionModuleOptions> = {};
-  private idle = 1800;
-  private absolute = 86400;
+  private envVars: Record<string, string> = {};
+  private idle?: number;
+  private absolute?: number;
 
   constructor(private readonly redis: SessionRedisConnection) {}
 
   adapter(name: HttpAdapterName): this {
     this.adapterName = name;
+    return this;
+  }
+
+  /** Sample-app environment variables (SESSION_*, TRUST_PROXY_HOPS, ...), as `npm run sample` reads them. */
+  env(vars: SampleEnv): this {
+    this.envVars = { ...this.envVars, ...(vars as Record<string, string>) };
     return this;
   }
 
@@ -29,12 +40,13 @@ export class TestAppBuilder {
   }
 
   async start(): Promise<RunningTestApp> {
+    const { settings } = sampleConfigFromEnv(this.envVars);
     const app = await createSampleApp(
       {
+        ...settings,
         redis: this.redis,
-        idleSeconds: this.idle,
-        absoluteSeconds: this.absolute,
-        cookieSecure: false,
+        idleSeconds: this.idle ?? settings.idleSeconds,
+        absoluteSeconds: this.absolute ?? settings.absoluteSeconds,
         sessionOverrides: this.overrides,
       },
       this.adapterName,
