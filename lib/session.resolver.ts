@@ -113,11 +113,11 @@ export class SessionResolver {
     return pending;
   }
 
-  /** A session the app already holds (an open WebSocket), read again and slid. Null once it has ended. */
-  async reread(session: ActiveSession): Promise<ActiveSession | null> {
+  /** A session the app already holds (an open WebSocket), read again and, with `slide`, slid. Null once it has ended. */
+  async reread(session: ActiveSession, slide = true): Promise<ActiveSession | null> {
     // The app holds the session itself, not a token: whatever rotated since, it is the same session while it lives.
-    const fresh = await this.store.touch(storedOf(session).selector, HELD, true);
-    return fresh ? this.shaped(fresh, true) : null;
+    const fresh = await this.store.touch(storedOf(session).selector, HELD, slide);
+    return fresh ? this.shaped(fresh, slide) : null;
   }
 
   private async readIntoCache(p: PresentedToken): Promise<ActiveSession | null> {

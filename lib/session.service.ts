@@ -96,6 +96,13 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     return (await this.resolver.reread(session)) as ActiveSession<TData> | null;
   }
 
+  /**
+   * Whether a session the app holds still exists, without extending it (an open stream or tab is not activity).
+   */
+  async exists(session: ActiveSession<TData>): Promise<boolean> {
+    return (await this.resolver.reread(session, false)) !== null;
+  }
+
   /** Reads one data field fresh from Redis (the session object holds the value as of the request's start). */
   async get<K extends keyof TData & string>(session: ActiveSession<TData>, key: K): Promise<TData[K] | undefined> {
     assertFieldName(key);

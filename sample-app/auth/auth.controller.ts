@@ -1,5 +1,6 @@
-import { Body, Controller, HttpCode, Post, Req, Res, UnauthorizedException, UseGuards } from '@nestjs/common';
-import { ActiveSession, PublicRoute, Session, SessionGuard, SessionService } from 'nestjs-redis-session';
+import { Body, Controller, HttpCode, Post, UnauthorizedException, UseGuards } from '@nestjs/common';
+import { PublicRoute, Session, SessionGuard, SessionService } from 'nestjs-redis-session';
+import type { ActiveSession } from 'nestjs-redis-session';
 import type { SampleSessionData } from '../sample-session';
 import { UsersService } from '../users/users.service';
 import { LoginDto } from './login.dto';
@@ -19,10 +20,11 @@ export class AuthController {
   @Post('login')
   @PublicRoute()
   @HttpCode(200)
-  async login(@Body() body: LoginDto, @Req() req: never, @Res({ passthrough: true }) res: unknown) {
+  async login(@Body() body: LoginDto) {
     const user = this.users.verify(body.username, body.password);
     if (!user) throw new UnauthorizedException('Invalid username or password');
-    const session = await this.sessions.create(req, res, {
+    // Sets the cookie on this response, and ends the session the request's cookie named, if any.
+    const session = await this.sessions.create({
       userId: user.id,
       device: body.device || 'unknown',
       data: { username: user.username },
@@ -33,14 +35,13 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(204)
-  async logout(@Session() session: ActiveSession<SampleSessionData>, @Res({ passthrough: true }) res: unknown) {
-    await this.sessions.destroy(session, res);
+  async logout(@Session() session: ActiveSession<SampleSessionData>) {
+    await this.sessions.destroy(session); // clears this request's cookie
   }
 
   @Post('logout-all')
   @HttpCode(204)
-  async logoutAll(@Session('userId') userId: string, @Res({ passthrough: true }) res: unknown) {
-    await this.sessions.destroyAllForUser(userId);
-    this.sessions.cookie.clear(res);
+  async logoutAll(@Session('userId') userId: string) {
+    await this.sessions.destroyAllForUser(userId); // this request's session is one of them: its cookie is cleared
   }
 }

@@ -36,15 +36,14 @@ export class SessionEventStreams {
     return this.openCount;
   }
 
-  /** The stream for one request: `session` is what the guard resolved, `token` the cookie it came from. */
-  streamFor(session: ActiveSession, token: string): Observable<MessageEvent> {
+  /** The stream for one request: `session` is what the guard resolved. */
+  streamFor(session: ActiveSession): Observable<MessageEvent> {
     return defer(() => {
       this.openCount++;
       const endsThis = (e: SessionEvent) => ENDING_TYPES.has(e.type) && e.id === session.id;
       // Without sliding: an open tab is not activity, and must not keep an idle session alive.
       // A failed read counts as "ended": a stream that cannot confirm its session fails closed.
-      const alive = () => defer(() => from(this.sessions.getByToken(token))).pipe(
-        map((s) => s !== null),
+      const alive = () => defer(() => from(this.sessions.exists(session))).pipe(
         catchError(() => of(false)),
       );
       const ended$ = timer(0, SESSION_RECHECK_MS).pipe(exhaustMap(alive), filter((isAlive) => !isAlive));

@@ -1,17 +1,14 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { SessionHealthIndicator, SessionService } from 'nestjs-redis-session';
+import { SessionHealthIndicator } from 'nestjs-redis-session';
 
 @Controller('health')
 export class HealthController {
-  constructor(
-    private readonly sessions: SessionService,
-    private readonly indicator: SessionHealthIndicator,
-  ) {}
+  constructor(private readonly indicator: SessionHealthIndicator) {}
 
   /** The contract's liveness answer: is the session store reachable. */
   @Get()
   async health() {
-    if (!(await this.sessions.isRedisUp())) {
+    if (!(await this.indicator.isRedisUp())) {
       throw new ServiceUnavailableException({ status: 'error', redis: 'down' });
     }
     return { status: 'ok', redis: 'up' };
