@@ -13,7 +13,7 @@ export {
   SessionRotationOptions,
   DEFAULT_SESSION_OPTIONS,
 } from './session.options';
-export type { SessionRedisConnection, ResolvedSessionOptions } from './session.options';
+export type { SessionRedisConnection, SessionRedisClient, ResolvedSessionOptions } from './session.options';
 export type {
   ActiveSession,
   SessionSummary,
@@ -41,3 +41,4 @@ export type { RedisReadinessReport, ReadinessFinding } from './readiness/redis-r
 export { SESSION_OPTIONS, SESSION_REDIS_CLIENT, InjectSessionOptions, InjectSessionRedis } from './session.tokens';
 export { SESSION_ASYNC_OPTIONS_TYPE, SESSION_OPTIONS_TYPE } from './session.module-definition';
 export * from './errors';
+export type { SessionRequest } from './http/http-adapter';

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { varyOnCookie } from './cookies/session-cookie';
 import { SessionNotFoundError, SessionUnavailableError } from './errors';
 import type { AnyRequest } from './http/http-adapter';
-import { PUBLIC_ROUTE_METADATA, REQUEST_SESSION } from './session.constants';
+import { attachSession, PUBLIC_ROUTE_METADATA, REQUEST_SESSION, SOCKET_SESSION_PENDING } from './session.constants';
 import { SessionMetrics } from './metrics/session-metrics';
 import { SessionService } from './session.service';
 import type { ActiveSession } from './session.types';
@@ -35,7 +35,7 @@ export class SessionGuard implements CanActivate {
     const http = context.switchToHttp();
     const req = http.getRequest<AnyRequest>();
     varyOnCookie(http.getResponse());
-    req[REQUEST_SESSION] = null;
+    attachSession(req, null);
     let resolved: ActiveSession | null | Promise<ActiveSession | null>;
     try {
       resolved = this.sessions.resolve(this.extractToken(req), req, http.getResponse());
@@ -58,7 +58,7 @@ export class SessionGuard implements CanActivate {
 
   private accept(session: ActiveSession | null, req: AnyRequest, isPublic: boolean | undefined): boolean {
     if (!session) return this.reject(isPublic);
-    req[REQUEST_SESSION] = session;
+    attachSession(req, session);
     this.metrics.guardOutcome('ok');
     return true;
   }
@@ -72,10 +72,12 @@ export class SessionGuard implements CanActivate {
 
   /**
    * A gateway message passes when SessionSockets.attach authenticated its client and the session still exists
-   * (its end disconnects the client, but a message may already be in flight).
+   * (its end disconnects the client, but a message may already be in flight). A message that arrives while attach()
+   * is still resolving (Nest does not await handleConnection) waits for it.
    */
   private async canActivateSocket(context: ExecutionContext): Promise<boolean> {
     const client = context.switchToWs().getClient<Record<symbol, unknown>>();
+    await (client[SOCKET_SESSION_PENDING] as Promise<unknown> | undefined)?.catch(() => null);
     const session = client[REQUEST_SESSION] as ActiveSession | undefined;
     if (!session) return false;
     const fresh = await this.sessions.refresh(session).catch(() => null);

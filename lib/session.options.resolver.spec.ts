@@ -92,7 +92,7 @@ describe('resolveSessionOptions: problems', () => {
     [{ idleTimeoutSeconds: -5 }, 'idleTimeoutSeconds must be a positive integer, got -5'],
     [{ idleTimeoutSeconds: 0 }, 'idleTimeoutSeconds must be a positive integer, got 0'],
     [{ idleTimeoutSeconds: 1.5 }, 'idleTimeoutSeconds must be a positive integer, got 1.5'],
-    [{ idleTimeoutSeconds: '60' }, 'idleTimeoutSeconds must be a positive integer, got "60"'],
+    [{ idleTimeoutSeconds: '1e3' }, 'idleTimeoutSeconds must be a positive integer, got "1e3"'],
     [{ absoluteTimeoutSeconds: -1 }, 'absoluteTimeoutSeconds must be a positive integer, got -1'],
     [{ maxDataBytes: 0 }, 'maxDataBytes must be a positive integer, got 0'],
     [{ maxDataBytes: 32 * 1024 * 1024 }, 'maxDataBytes must be at most 16777216, got 33554432'],
@@ -139,12 +139,28 @@ describe('resolveSessionOptions: problems', () => {
     expect(err.message).toMatch(/rotation\.everySeconds \(\d+\) must be above rotation\.graceSeconds \(\d+\)/);
   });
 
-  it('refuses an events-invalidated cache with events off, and trustProxy as a boolean', () => {
-    const err = problemsOf({
-      redis: URL, cache: { enabled: true, invalidation: 'events' }, events: { enabled: false }, binding: { trustProxy: true },
-    });
+  it('refuses an events-invalidated cache with events off', () => {
+    const err = problemsOf({ redis: URL, cache: { enabled: true, invalidation: 'events' }, events: { enabled: false } });
     expect(err.message).toContain('cache.invalidation "events" needs events.enabled');
-    expect(err.message).toMatch(/binding\.trustProxy must be a non-negative integer/);
+  });
+
+  it('refuses trustProxy as a boolean: it is a hop count', () => {
+    expect(problemsOf({ redis: URL, binding: { trustProxy: true } }).message).toMatch(/binding\.trustProxy must be a non-negative integer, got true/);
+  });
+
+  it('takes values as ConfigService gives them from .env: integer and boolean strings, nested too', () => {
+    const r = resolveSessionOptions({
+      redis: URL, idleTimeoutSeconds: '600', cache: { enabled: 'true', maxEntries: ' 50 ' }, rotation: { everySeconds: '120' },
+    } as unknown as SessionModuleOptions);
+    expect(r).toMatchObject({ idleTimeoutSeconds: 600, cache: { enabled: true, maxEntries: 50 }, rotation: { everySeconds: 120 } });
+  });
+
+  it('names each bad option once, with the value given', () => {
+    const err = problemsOf({ redis: URL, idleTimeoutSeconds: '6x0', maxDataBytes: -1 });
+    expect(err.problems).toEqual([
+      'idleTimeoutSeconds must be a positive integer, got "6x0"',
+      'maxDataBytes must be a positive integer, got -1',
+    ]);
   });
 
   it('lists every problem at once, each with its dotted path', () => {

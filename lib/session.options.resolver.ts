@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { SessionOptionsError } from './errors';
-import { isRedisClient } from './redis/redis-client.factory';
+import { isRedisClient } from './redis/redis-topology';
 import {
   DEFAULT_SESSION_OPTIONS,
   ResolvedSessionOptions,
@@ -49,69 +49,60 @@ function checkRedis(redis: SessionRedisConnection | undefined): string[] {
 
 /**
  * Applies defaults and validates the options. Lives in a provider (not in forRoot) so that the forRootAsync path,
- * whose options come from a factory, is checked the same way. Throws once with every problem listed.
+ * whose options come from a factory, is checked the same way. Throws once with every problem listed, one per option.
  * @internal
  */
 export function resolveSessionOptions(raw: SessionModuleOptions): ResolvedSessionOptions {
   if (!raw || typeof raw !== 'object') throw new SessionOptionsError(['options must be an object']);
   const { redis, ...rest } = raw;
   // The redis value may be a live client: keep it away from class-transformer, which would copy it.
-  const instance = plainToInstance(SessionModuleOptions, rest as object);
+  const given = plainToInstance(SessionModuleOptions, rest as object);
   const problems = [
     ...checkRedis(redis),
-    ...flatten(validateSync(instance, { forbidUnknownValues: false, whitelist: false })),
+    ...flatten(validateSync(given, { forbidUnknownValues: false, whitelist: false, stopAtFirstError: true })),
   ];
-  const d = DEFAULT_SESSION_OPTIONS;
-  const idle = raw.idleTimeoutSeconds ?? d.idleTimeoutSeconds;
-  const absolute = raw.absoluteTimeoutSeconds ?? d.absoluteTimeoutSeconds;
-  const cookie = { ...d.cookie, ...stripUndefined(raw.cookie ?? {}), httpOnly: true as const };
-  if (problems.length === 0 && idle > absolute) {
-    problems.push(`idleTimeoutSeconds (${idle}) must not exceed absoluteTimeoutSeconds (${absolute})`);
-  }
-  if (cookie.sameSite === 'none' && !cookie.secure) {
-    problems.push('cookie.sameSite "none" requires cookie.secure true (browsers reject it otherwise)');
-  }
-  const cacheRaw = stripUndefined(raw.cache ?? {});
-  const refreshMs = cacheRaw.refreshIntervalSeconds !== undefined ? cacheRaw.refreshIntervalSeconds * 1000 : idle * 100;
-  if (problems.length === 0 && refreshMs >= idle * 1000) {
-    problems.push(`cache.refreshIntervalSeconds (${refreshMs / 1000}) must be below idleTimeoutSeconds (${idle})`);
-  }
-  if (raw.cache?.enabled && raw.cache.invalidation === 'events' && raw.events?.enabled === false) {
-    problems.push(`cache.invalidation "events" needs events.enabled (the cache learns of changes from the events)`);
-  }
-  const rotation = { ...d.rotation, ...stripUndefined(raw.rotation ?? {}) };
-  // A period at or below the grace lets a token that was already replaced mint a new one before it dies.
-  if (problems.length === 0 && rotation.everySeconds > 0 && rotation.everySeconds <= rotation.graceSeconds) {
-    problems.push(
-      `rotation.everySeconds (${rotation.everySeconds}) must be above rotation.graceSeconds (${rotation.graceSeconds})`,
-    );
-  }
-  if (problems.length > 0) throw new SessionOptionsError(problems);
-
-  return {
-    redis,
-    keyPrefix: raw.keyPrefix ?? d.keyPrefix,
-    idleTimeoutSeconds: idle,
-    absoluteTimeoutSeconds: absolute,
-    cookie: cookie as ResolvedSessionOptions['cookie'],
-    maxDataBytes: raw.maxDataBytes ?? d.maxDataBytes,
-    compressValuesOverBytes: raw.compressValuesOverBytes ?? d.compressValuesOverBytes,
-    batchTouches: raw.batchTouches ?? d.batchTouches,
-    redisCommandTimeoutMs: raw.redisCommandTimeoutMs ?? d.redisCommandTimeoutMs,
-    events: { ...d.events, ...stripUndefined(raw.events ?? {}) },
-    cache: { ...d.cache, ...cacheRaw, refreshIntervalMs: refreshMs },
-    acceptBearerToken: raw.acceptBearerToken ?? d.acceptBearerToken,
-    maxSessionsPerUser: raw.maxSessionsPerUser ?? d.maxSessionsPerUser,
-    onSessionLimit: raw.onSessionLimit ?? d.onSessionLimit,
-    rememberMe: { ...d.rememberMe, ...stripUndefined(raw.rememberMe ?? {}) },
-    binding: { ...d.binding, ...stripUndefined(raw.binding ?? {}) },
-    rotation,
-    checkRedisAtBoot: raw.checkRedisAtBoot ?? d.checkRedisAtBoot,
-    strictRedisChecks: raw.strictRedisChecks ?? d.strictRedisChecks,
-    instanceId: raw.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+  // Every option is declared once (its class and its default); the merge is generic, only derived fields are written.
+  const o = withDefaults(DEFAULT_SESSION_OPTIONS, given) as Omit<ResolvedSessionOptions, 'cache' | 'instanceId'> & {
+    cache: ResolvedSessionOptions['cache'] & { refreshIntervalSeconds?: number };
+    instanceId?: string;
   };
+  const idle = o.idleTimeoutSeconds;
+  const refreshMs = (o.cache.refreshIntervalSeconds ?? idle / 10) * 1000;
+  const cross = [
+    [o.idleTimeoutSeconds > o.absoluteTimeoutSeconds,
+      `idleTimeoutSeconds (${idle}) must not exceed absoluteTimeoutSeconds (${o.absoluteTimeoutSeconds})`],
+    [o.cookie.sameSite === 'none' && !o.cookie.secure,
+      'cookie.sameSite "none" requires cookie.secure true (browsers reject it otherwise)'],
+    [refreshMs >= idle * 1000, `cache.refreshIntervalSeconds (${refreshMs / 1000}) must be below idleTimeoutSeconds (${idle})`],
+    [o.cache.enabled && o.cache.invalidation === 'events' && !o.events.enabled,
+      'cache.invalidation "events" needs events.enabled (the cache learns of changes from the events)'],
+    // A period at or below the grace lets a token that was already replaced mint a new one before it dies.
+    [o.rotation.everySeconds > 0 && o.rotation.everySeconds <= o.rotation.graceSeconds,
+      `rotation.everySeconds (${o.rotation.everySeconds}) must be above rotation.graceSeconds (${o.rotation.graceSeconds})`],
+  ] as const;
+  // Cross-option checks compare values that passed their own checks; otherwise they would only repeat them.
+  if (problems.length === 0) problems.push(...cross.filter(([bad]) => bad).map(([, message]) => message));
+  if (problems.length > 0) throw new SessionOptionsError(problems);
+  return {
+    ...o,
+    redis,
+    cookie: { ...o.cookie, httpOnly: true },
+    cache: { ...o.cache, refreshIntervalMs: Math.round(refreshMs) },
+    instanceId: o.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+  } as ResolvedSessionOptions;
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** Defaults under what was given, nested objects merged key by key; undefined counts as not given. */
+function withDefaults(defaults: object, given: object): object {
+  const out: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    const base = out[key];
+    out[key] = isPlain(base) && isPlain(value) ? withDefaults(base, value) : value;
+  }
+  return out;
+}
+
+function isPlain(v: unknown): v is object {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -1,4 +1,4 @@
-import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { IsOptional, IsString, Matches, Max, MaxLength } from 'class-validator';
 import {
   got,
@@ -9,13 +9,23 @@ import {
   OptionalPositiveInt,
 } from './validation/option-validators';
 
-/** Where the sessions live: a URL, ioredis options, Sentinel/Cluster descriptions, or a client the app owns. */
+/**
+ * An ioredis `Redis` or `Cluster` the app owns, from its own copy of ioredis 5 or 6: recognised by shape (not
+ * `instanceof`), used as is and never closed by the library.
+ * @publicApi
+ */
+export interface SessionRedisClient {
+  readonly isCluster: boolean;
+  duplicate(...args: never[]): unknown;
+  sendCommand(...args: never[]): unknown;
+}
+
+/** Where the sessions live: a URL, ioredis options, Sentinel/Cluster descriptions, or a client the app owns. @publicApi */
 export type SessionRedisConnection =
   | string
   | RedisOptions
   | { cluster: { nodes: Array<string | { host: string; port: number }>; options?: Record<string, unknown> } }
-  | Redis
-  | Cluster;
+  | SessionRedisClient;
 
 /**
  * Cookie settings. HttpOnly is always on: a session cookie readable from script is an XSS-to-takeover path.

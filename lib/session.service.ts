@@ -7,7 +7,7 @@ import { SessionInputError, SessionNotFoundError, SessionUnavailableError } from
 import { FIELD_NAME_INVALID, LIFETIME_INVALID, TEXT_INVALID } from './errors/messages';
 import { clientBinding } from './http/client-binding';
 import { AnyRequest, headerValue } from './http/http-adapter';
-import { REQUEST_SESSION } from './session.constants';
+import { attachSession } from './session.constants';
 import { storedOf, toActiveSession } from './session.internals';
 import type { ResolvedSessionOptions } from './session.options';
 import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from './session.tokens';
@@ -81,7 +81,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     }
     const { token, session } = await this.issue(input, req);
     this.writeCookie(res, token, session);
-    if (req) req[REQUEST_SESSION] = session;
+    if (req) attachSession(req, session);
     return session;
   }
 
@@ -374,7 +374,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
       lastSeenAt: renewed.now, expiresAt: renewed.expiresAt,
     });
     if (res) this.writeCookie(res, renewed.token, next);
-    if (req) req[REQUEST_SESSION] = next;
+    if (req) attachSession(req, next);
     return next;
   }
 

@@ -1,37 +1,34 @@
-import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { routingTagFor } from '../../lib/crypto/session-token';
-import { sessionKeys, userIndexKey } from '../../lib/store/session.keys';
+import { newSelector, newVerifier, sessionPartOf, TAG_LENGTH, userDigest, verifierHash } from '../../lib/crypto/session-token';
+import { INDEX_USER_FIELD, sessionKeys, userIndexKey } from '../../lib/store/session.keys';
 
 /**
  * Writes sessions straight into Redis in the library's exact storage format (what store/scripts/create.lua writes:
- * the session hash with the same fields, the shadow key, the user index ZSET, the same expiries), thousands per
- * EVALSHA, so a million live sessions take seconds instead of minutes. The tag and key layout come from the
- * library's own functions; formatCheck() compares the result with a session SessionService.issue() created.
+ * the session hash with the same fields in the same order, the user index hash `<session part> → absolute deadline`
+ * plus `@ → user id`, the same expiries), thousands per EVALSHA, so a million live sessions take seconds instead of
+ * minutes. Selectors, key names and verifier hashes come from the library's own functions (newSelector,
+ * sessionKeys, verifierHash); formatCheck() compares the result with a session SessionService.issue() created.
  * Sessions marked stale get only their index entry (their session expired and nobody cleaned the index): what the
  * sweep is for.
  */
 const POPULATE_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local prefix, idle, life, grace = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local device, field = ARGV[5], ARGV[6]
+local idle, life, device, field = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local absolute = now + life
 local expires = math.min(now + idle, absolute)
-for i = 7, #ARGV, 5 do
-  local tag, hash, user, json, stale = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+for i = 1, #KEYS / 2 do
+  local s, u = KEYS[2 * i - 1], KEYS[2 * i]
+  local a = 4 + (i - 1) * 5
+  local part, verifier, user, json, stale = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
   if stale ~= '1' then
-    local s = prefix .. 's:{' .. tag .. '}:' .. hash
-    redis.call('HSET', s, 'u', user, 'd', device, 'c', now, 'l', now, 'a', absolute, 'i', idle, 'z', #field + #json)
+    redis.call('HSET', s, 'v', verifier, 'd', device, 'c', now, 'l', now, 'a', absolute, 'i', idle)
+    redis.call('HSET', s, 'z', #field + #json)
     redis.call('HSET', s, field, json)
     redis.call('PEXPIREAT', s, expires)
-    if grace > 0 then
-      redis.call('SET', prefix .. 'x:{' .. tag .. '}:' .. hash, absolute .. '|' .. user, 'PXAT', expires + grace)
-    end
   end
-  local u = prefix .. 'u:{' .. tag .. '}:' .. user
-  redis.call('ZADD', u, absolute, hash)
-  redis.call('PEXPIREAT', u, absolute + grace)
+  redis.call('HSET', u, part, absolute, '@', user)
+  redis.call('PEXPIREAT', u, absolute + 60000)
 end
 return 1
 `;
@@ -44,8 +41,6 @@ export interface PopulateOptions {
   staleFraction: number;
   idleMs: number;
   absoluteMs: number;
-  /** Shadow key grace (the library uses 60 000 ms when events are on). */
-  graceMs: number;
   userPrefix: string;
   batch?: number;
   inFlight?: number;
@@ -55,13 +50,14 @@ export const BENCH_DEVICE = 'Firefox on Linux';
 
 export const usernameOf = (userId: string) => `name-${userId}`;
 
+const DATA_FIELD = '.username';
+
 export async function populate(redis: Redis, o: PopulateOptions, onProgress?: (done: number) => void): Promise<{ ms: number; stale: number }> {
   const started = Date.now();
   const sha = (await redis.script('LOAD', POPULATE_LUA)) as string;
   const batch = o.batch ?? 2000;
   const inFlight = o.inFlight ?? 3;
   const users = Math.ceil(o.sessions / o.sessionsPerUser);
-  const tags = new Map<number, string>();
   const staleEvery = o.staleFraction > 0 ? Math.round(1 / o.staleFraction) : 0;
   let stale = 0;
   let next = 0;
@@ -71,17 +67,18 @@ export async function populate(redis: Redis, o: PopulateOptions, onProgress?: (d
       const from = next;
       const to = Math.min(o.sessions, from + batch);
       next = to;
-      const args: string[] = [o.prefix, String(o.idleMs), String(o.absoluteMs), String(o.graceMs), BENCH_DEVICE, '.username'];
+      const keys: string[] = [];
+      const args: string[] = [String(o.idleMs), String(o.absoluteMs), BENCH_DEVICE, DATA_FIELD];
       for (let i = from; i < to; i++) {
-        const u = i % users;
-        const userId = `${o.userPrefix}${u}`;
-        let tag = tags.get(u);
-        if (tag === undefined) tags.set(u, (tag = routingTagFor(userId)));
+        const userId = `${o.userPrefix}${i % users}`;
+        const selector = newSelector(userId);
+        const k = sessionKeys(o.prefix, selector);
         const isStale = staleEvery > 0 && i % staleEvery === staleEvery - 1;
         if (isStale) stale++;
-        args.push(tag, randomBytes(16).toString('base64url'), userId, JSON.stringify(usernameOf(userId)), isStale ? '1' : '0');
+        keys.push(k.session, k.index);
+        args.push(sessionPartOf(selector), verifierHash(newVerifier()), userId, JSON.stringify(usernameOf(userId)), isStale ? '1' : '0');
       }
-      await redis.evalsha(sha, 0, ...args);
+      await redis.evalsha(sha, keys.length, ...keys, ...args);
       done += to - from;
       onProgress?.(done);
     }
@@ -90,36 +87,65 @@ export async function populate(redis: Redis, o: PopulateOptions, onProgress?: (d
   return { ms: Date.now() - started, stale };
 }
 
+/** What a stored value looks like, without the parts that differ between sessions (user ids, times, randomness). */
+function shapeOf(field: string, value: string): string {
+  if (/^(0|[1-9]\d*)$/.test(value)) return `${field}=int`;
+  if (field.startsWith('.')) return `${field}=json`;
+  return `${field}=str${value.length}`;
+}
+
 /**
- * Compares a populated session with one the library created: same key names shape, types, encodings, hash fields,
- * shadow value shape, index score, and expiries set. Throws on any difference.
+ * Compares a populated session with one the library created: key name shapes, types, encodings, hash fields and
+ * the shape of their values (integers vs strings, verifier hash length), the index's fields and values (deadline =
+ * the session's absolute deadline, '@' = user id), and the expiries (session key at min(last seen + idle, absolute),
+ * index at its latest deadline + 60 s). Throws on any difference.
  */
 export async function formatCheck(
-  redis: Redis, prefix: string, real: { userId: string; hash: string; tag: string }, populatedUserId: string,
+  redis: Redis, prefix: string, real: { userId: string; selector: string }, populatedUserId: string,
 ): Promise<string> {
-  const describe = async (userId: string, tag: string, hash?: string) => {
-    const index = userIndexKey(prefix, tag, userId);
-    const members = (await redis.zrange(index, 0, '-1', 'WITHSCORES')) as string[];
-    const h = hash ?? members[0];
-    const k = sessionKeys(prefix, tag, h);
-    const fields = Object.keys(await redis.hgetall(k.session)).sort();
-    const abs = await redis.hget(k.session, 'a');
-    const shadow = await redis.get(k.shadow);
+  const describe = async (userId: string, selector?: string) => {
+    const digest = userDigest(userId);
+    const index = userIndexKey(prefix, digest);
+    const entries = await redis.hgetall(index);
+    const parts = Object.keys(entries).filter((f) => f !== INDEX_USER_FIELD);
+    // Populated users may own stale entries (no session): take a live one.
+    let sel = selector;
+    for (const p of parts) {
+      if (sel) break;
+      if (await redis.exists(sessionKeys(prefix, digest + p).session)) sel = digest + p;
+    }
+    if (!sel) throw new Error(`formatCheck: no live session of ${userId}`);
+    const k = sessionKeys(prefix, sel);
+    const hash = await redis.hgetall(k.session);
+    const fields = Object.keys(hash).sort();
+    const [sessionAt, indexAt] = await Promise.all([k.session, k.index].map((x) => redis.call('PEXPIRETIME', x) as Promise<number>));
+    const deadlines = parts.map((p) => Number(entries[p]));
+    const rest = sel.slice(TAG_LENGTH);
     return {
-      keyShapes: [k.session, k.shadow, index].map((x) => x.replace(tag, '<tag>').replace(h, '<hash>').replace(userId, '<user>')),
-      hashLength: h.length,
-      types: await Promise.all([k.session, k.shadow, index].map((x) => redis.type(x))),
-      encodings: await Promise.all([k.session, k.shadow, index].map((x) => redis.object('ENCODING', x))),
+      selectorLength: sel.length,
+      digestIsUsers: sel.startsWith(digest),
+      keyShapes: [k.session, k.index].map((x) =>
+        x.replace(`{${sel!.slice(0, TAG_LENGTH)}}`, '{<tag>}').replace(rest, '<digest-rest><part>').replace(digest.slice(TAG_LENGTH), '<digest-rest>')),
+      indexIsSessionKeysIndex: k.index === index,
+      types: await Promise.all([k.session, k.index].map((x) => redis.type(x))),
+      encodings: await Promise.all([k.session, k.index].map((x) => redis.object('ENCODING', x))),
       fields,
-      shadowShape: shadow?.replace(/^\d+\|/, '<abs>|').replace(userId, '<user>'),
-      indexScoreIsAbsolute: members[members.indexOf(h) + 1] === abs,
-      expiries: (await Promise.all([k.session, k.shadow, index].map((x) => redis.pttl(x)))).map((t) => t > 0),
+      fieldOrder: Object.keys(hash).join(','),
+      valueShapes: fields.map((f) => shapeOf(f, hash[f])),
+      deviceSame: hash.d === BENCH_DEVICE,
+      dataBytes: Number(hash.z) === fields.filter((f) => f.startsWith('.')).reduce((n, f) => n + Buffer.byteLength(f) + Buffer.byteLength(hash[f]), 0),
+      indexFieldShapes: [...new Set(Object.keys(entries).map((f) => (f === INDEX_USER_FIELD ? f : `<part${f.length}>`)))].sort(),
+      indexNamesUser: entries[INDEX_USER_FIELD] === userId,
+      indexEntryIsAbsolute: entries[sessionPartOf(sel)] === hash.a,
+      createdIsLastSeen: hash.c === hash.l,
+      sessionExpiresAtIdleOrAbsolute: sessionAt === Math.min(Number(hash.l) + Number(hash.i), Number(hash.a)),
+      indexExpiresAtLatestPlus60s: indexAt === Math.max(...deadlines) + 60_000,
     };
   };
-  const a = await describe(real.userId, real.tag, real.hash);
-  const b = await describe(populatedUserId, routingTagFor(populatedUserId));
+  const a = await describe(real.userId, real.selector);
+  const b = await describe(populatedUserId);
   const ja = JSON.stringify(a);
   const jb = JSON.stringify(b);
   if (ja !== jb) throw new Error(`populated sessions differ from SessionService.issue():\n issue():  ${ja}\n populate: ${jb}`);
-  return `${a.types.join('/')} (${a.encodings.join('/')}), fields ${a.fields.join(',')}`;
+  return `${a.types.join('/')} (${a.encodings.join('/')}), fields ${a.fields.join(',')}; index ${a.indexFieldShapes.join(',')}`;
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { Cluster, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { isCluster } from '../redis/redis-topology';
 import { LRUCache } from 'lru-cache';
 import { SessionEvents } from '../events/session-events.service';
 import { SessionRedisConnections } from '../redis/session-redis.connections';
@@ -90,7 +91,7 @@ export class SessionCache implements OnModuleInit {
     const command = this.connections.command;
     command.on('close', () => this.drop('command connection lost'));
     command.on('ready', () => void this.enable());
-    if (this.options.cache.invalidation === 'events' || command instanceof Cluster) {
+    if (this.options.cache.invalidation === 'events' || isCluster(command)) {
       // Tracking redirect is per node connection; on Cluster the events path is used.
       await this.enable();
       return;
@@ -171,7 +172,7 @@ export class SessionCache implements OnModuleInit {
     const command = this.connections.command;
     if (command.status !== 'ready') return;
     const wanted = this.options.cache.invalidation;
-    if (wanted === 'events' || command instanceof Cluster) {
+    if (wanted === 'events' || isCluster(command)) {
       if (wanted === 'tracking') return this.refuse('Redis Cluster has no tracking redirect across nodes');
       return this.enableEvents();
     }

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { BehaviorSubject, distinctUntilChanged, Observable, Subject } from 'rxjs';
 import { SessionRedisConnections } from '../redis/session-redis.connections';
-import { dataNodes, dbOf } from '../redis/redis-topology';
+import { dataNodes, dbOf, isCluster } from '../redis/redis-topology';
 import type { ResolvedSessionOptions } from '../session.options';
 import { SESSION_OPTIONS } from '../session.tokens';
 import { claimKey, eventsChannel, selectorOfKey } from '../store/session.keys';
@@ -107,7 +107,7 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
     const command = this.connections.command;
     await this.connections.connect();
 
-    if (command instanceof Cluster) {
+    if (isCluster(command)) {
       // Keyspace notifications are node-local: follow the masters as failovers and resharding change them.
       // The events channel is cluster-wide (PUBLISH reaches every node), so it is subscribed once, on a Cluster
       // subscriber; subscribing it on every master would deliver each event once per master.

@@ -1,13 +1,19 @@
 /**
- * The few request/response operations the library needs, on both Express and Fastify, without depending on
- * either. Express responses have `append`; Fastify replies have `header` and a `raw` Node response.
- * @internal
+ * What the library reads from a request: an Express `Request`, a `FastifyRequest`, a Node `IncomingMessage` (a
+ * WebSocket upgrade) all fit, typed as they are. No index signature, so typed requests need no cast.
+ * Below it, the few response operations the library needs, on both Express and Fastify, without depending on
+ * either: Express responses have `append`; Fastify replies have `header` and a `raw` Node response.
+ * @publicApi
  */
-export interface AnyRequest {
+export interface SessionRequest {
   headers: Record<string, string | string[] | undefined>;
-  ip?: string;
-  [key: string | symbol]: unknown;
+  socket?: { remoteAddress?: string };
+  /** Fastify's Node request. */
+  raw?: unknown;
 }
+
+/** @internal */
+export type AnyRequest = SessionRequest;
 
 type ExpressLike = { append(name: string, value: string | string[]): unknown; getHeader(name: string): unknown };
 type FastifyLike = { header(name: string, value: unknown): unknown; getHeader(name: string): unknown; raw: unknown };

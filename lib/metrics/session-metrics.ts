@@ -1,8 +1,8 @@
-import { Attributes, Counter, Histogram, metrics } from '@opentelemetry/api';
-
 /**
- * The library's metrics, through the OpenTelemetry API: no-ops until the app installs an SDK (see README
- * "Metrics"). Attribute objects are built once, so recording on the request path allocates nothing.
+ * The library's metrics, through the OpenTelemetry API when the app has it (an optional peer dependency: the
+ * app's own copy, so the SDK it registers is the one we record into). No-ops without the API or without an SDK.
+ * Attribute objects are built once, so recording on the request path allocates nothing.
+ * Names, units and attributes are documented in the README ("Metrics").
  * @internal
  */
 export class SessionMetrics {
@@ -14,14 +14,23 @@ export class SessionMetrics {
   private readonly latency: Histogram;
   private readonly attrs = new Map<string, Attributes>();
 
-  constructor() {
-    const meter = metrics.getMeter('nestjs-redis-session');
-    this.created = meter.createCounter('session.created', { description: 'Sessions created' });
-    this.invalidated = meter.createCounter('session.invalidated', { description: 'Sessions ended by the app, by reason' });
-    this.expired = meter.createCounter('session.expired', { description: 'Sessions expired or evicted by Redis' });
-    this.guard = meter.createCounter('session.guard.outcome', { description: 'SessionGuard decisions: ok, 401, 503' });
-    this.cache = meter.createCounter('session.cache.lookup', { description: 'Local cache lookups: hit, miss' });
-    this.latency = meter.createHistogram('session.redis.duration', { description: 'Redis command latency', unit: 'ms' });
+  constructor(meter: Meter = defaultMeter()) {
+    this.created = meter.createCounter('session.created', { description: 'Sessions created (logins)', unit: '{session}' });
+    this.invalidated = meter.createCounter('session.invalidated', {
+      description: 'Sessions ended by the app, by reason', unit: '{session}',
+    });
+    this.expired = meter.createCounter('session.expired', {
+      description: 'Sessions Redis ended (expired or evicted), counted once per deployment by the instance that reported it',
+      unit: '{session}',
+    });
+    this.guard = meter.createCounter('session.guard.outcome', { description: 'SessionGuard decisions', unit: '{request}' });
+    this.cache = meter.createCounter('session.cache.lookup', { description: 'Local cache lookups', unit: '{lookup}' });
+    this.latency = meter.createHistogram('session.redis.duration', {
+      description: 'Duration of the Redis round trip of one library operation',
+      unit: 's',
+      // Session operations take 0.1-5 ms: the SDK's default buckets (0-10000) would put every one in the first.
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
+    });
   }
 
   sessionCreated(): void {
@@ -39,8 +48,9 @@ export class SessionMetrics {
   cacheLookup(hit: boolean): void {
     this.cache.add(1, hit ? CACHE_HIT : CACHE_MISS);
   }
-  redisDuration(operation: string, ms: number): void {
-    this.latency.record(ms, operation === 'touch' ? OP_TOUCH : this.attr('operation', operation));
+  /** @param operation one of REDIS_OPERATIONS */
+  redisDuration(operation: RedisOperation, ms: number): void {
+    this.latency.record(ms / 1000, operation === 'touch' ? OP_TOUCH : this.attr('operation', operation));
   }
 
   private attr(name: string, value: string): Attributes {
@@ -51,8 +61,48 @@ export class SessionMetrics {
   }
 }
 
+/** Every value of the `operation` attribute of `session.redis.duration`. */
+export const REDIS_OPERATIONS = ['create', 'touch', 'set', 'get', 'destroy', 'list', 'renew', 'report'] as const;
+export type RedisOperation = (typeof REDIS_OPERATIONS)[number];
+
+/** Histogram buckets in seconds: 0.1 ms to 1 s (the default command timeout). */
+const DURATION_BUCKETS_S = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+
 // The attributes recorded on every request, built once.
 const GUARD_OK: Attributes = { outcome: 'ok' };
 const CACHE_HIT: Attributes = { result: 'hit' };
 const CACHE_MISS: Attributes = { result: 'miss' };
 const OP_TOUCH: Attributes = { operation: 'touch' };
+
+// The few shapes of the OpenTelemetry API used here, declared locally so the library's types never require it.
+type Attributes = Record<string, string>;
+interface Counter {
+  add(value: number, attributes?: Attributes): void;
+}
+interface Histogram {
+  record(value: number, attributes?: Attributes): void;
+}
+interface InstrumentOptions {
+  description?: string;
+  unit?: string;
+  advice?: { explicitBucketBoundaries?: number[] };
+}
+/** @internal */
+export interface Meter {
+  createCounter(name: string, options?: InstrumentOptions): Counter;
+  createHistogram(name: string, options?: InstrumentOptions): Histogram;
+}
+
+const NOOP: Counter & Histogram = { add: () => undefined, record: () => undefined };
+const NOOP_METER: Meter = { createCounter: () => NOOP, createHistogram: () => NOOP };
+
+/** The app's meter for this library, or a no-op one when @opentelemetry/api is not installed. */
+function defaultMeter(): Meter {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const api = require('@opentelemetry/api') as { metrics: { getMeter(name: string, version?: string): Meter } };
+    return api.metrics.getMeter('nestjs-redis-session');
+  } catch {
+    return NOOP_METER;
+  }
+}

@@ -1,5 +1,6 @@
 import { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import type { ResolvedSessionOptions, SessionRedisConnection } from '../session.options';
+import { isRedisClient } from './redis-topology';
 
 type Role = 'cmd' | 'sub';
 
@@ -48,18 +49,14 @@ function silentSocketMs(options: ResolvedSessionOptions): number {
   return Math.max(3 * options.redisCommandTimeoutMs, 3000);
 }
 
-export function isRedisClient(value: unknown): value is Redis | Cluster {
-  return value instanceof Redis || value instanceof Cluster;
-}
-
 type SentinelConnection = RedisOptions & { sentinels: NonNullable<RedisOptions['sentinels']>; name: string };
-type ClusterConnection = Exclude<Extract<SessionRedisConnection, { cluster: unknown }>, Redis | Cluster>;
+type ClusterConnection = Extract<SessionRedisConnection, { cluster: { nodes: unknown } }>;
 
 function isSentinel(connection: object): connection is SentinelConnection {
   return Array.isArray((connection as RedisOptions).sentinels);
 }
 
-function isCluster(connection: object): connection is ClusterConnection {
+function describesCluster(connection: object): connection is ClusterConnection {
   return 'cluster' in connection && Boolean((connection as ClusterConnection).cluster);
 }
 
@@ -67,10 +64,10 @@ function isCluster(connection: object): connection is ClusterConnection {
 export function createRedisClient(
   connection: SessionRedisConnection, options: ResolvedSessionOptions, role: Role,
 ): Redis | Cluster {
-  if (isRedisClient(connection)) return connection;
+  if (isRedisClient(connection)) return connection as Redis | Cluster;
   const failFast = failFastOptions(options, role);
   if (typeof connection === 'string') return new Redis(connection, failFast);
-  if (isCluster(connection)) return createClusterClient(connection, failFast, options, role);
+  if (describesCluster(connection)) return createClusterClient(connection, failFast, options, role);
   if (isSentinel(connection)) return createSentinelClient(connection, failFast, options, role);
   return new Redis({ ...failFast, ...(connection as RedisOptions) });
 }

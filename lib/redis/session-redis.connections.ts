@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
+import { isCluster, isRedisClient } from './redis-topology';
 import type { ResolvedSessionOptions } from '../session.options';
 import { SESSION_OPTIONS } from '../session.tokens';
-import { createRedisClient, failFastOptions, isRedisClient } from './redis-client.factory';
+import { createRedisClient, failFastOptions } from './redis-client.factory';
 
 /**
  * Owns the library's Redis connections: the command connection and any subscriber connections handed out.
@@ -29,7 +30,7 @@ export class SessionRedisConnections implements OnModuleInit, OnApplicationShutd
     const sub = isRedisClient(this.options.redis)
       ? (this.options.redis as Redis).duplicate({ ...failFastOptions(this.options, 'sub'), connectionName: name } as never)
       : createRedisClient(this.options.redis, this.options, 'sub');
-    if (sub instanceof Redis) sub.options.connectionName = name;
+    if (!isCluster(sub)) sub.options.connectionName = name;
     sub.on('error', () => undefined);
     this.opened.push(sub);
     return sub;
@@ -40,7 +41,7 @@ export class SessionRedisConnections implements OnModuleInit, OnApplicationShutd
    * credentials.
    */
   openNodeSubscriber(host: string, port: number, name: string): Redis {
-    const base = this.command instanceof Cluster ? this.command.options.redisOptions ?? {} : {};
+    const base = isCluster(this.command) ? this.command.options.redisOptions ?? {} : {};
     const sub = new Redis({ ...base, ...failFastOptions(this.options, 'sub'), host, port, connectionName: name });
     sub.on('error', () => undefined);
     this.opened.push(sub);

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { isCluster } from '../redis/redis-topology';
 import {
   newSelector, newVerifier, publicId, sessionPartOf, userDigest, verifierHash,
 } from '../crypto/session-token';
@@ -7,7 +8,7 @@ import { SessionDataTooLargeError, SessionLimitError, SessionUnavailableError } 
 import type { ResolvedSessionOptions } from '../session.options';
 import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from '../session.tokens';
 import type { InvalidationReason } from '../session.types';
-import { SessionMetrics } from '../metrics/session-metrics';
+import { RedisOperation, SessionMetrics } from '../metrics/session-metrics';
 import { eventsChannel, INDEX_USER_FIELD, sessionKeys, userIndexKey } from './session.keys';
 import { defineSessionScripts, TouchReply } from './session.scripts';
 import { DATA_FIELD_PREFIX, decodeSession, StoredSession } from './stored-session';
@@ -47,7 +48,7 @@ export class SessionStore {
     this.prefix = options.keyPrefix;
     this.codec = new ValueCodec(options.compressValuesOverBytes);
     this.channel = options.events.enabled ? eventsChannel(options.keyPrefix) : '';
-    if (options.batchTouches && !(redis instanceof Cluster)) this.batcher = new TouchBatcher(redis);
+    if (options.batchTouches && !isCluster(redis)) this.batcher = new TouchBatcher(redis);
   }
 
   /** Creates a session and returns its token (the only time the raw token exists server-side). */
@@ -248,8 +249,8 @@ export class SessionStore {
   ): Promise<boolean> {
     const keys = sessionKeys(this.prefix, selector);
     defineSessionScripts(client);
-    const reported = await client.sessionReportEnd(
-      keys.session, keys.index, sessionPartOf(selector), this.channel, kind, detectedBy, publicId(selector),
+    const reported = await this.run('report', () =>
+      client.sessionReportEnd(keys.session, keys.index, sessionPartOf(selector), this.channel, kind, detectedBy, publicId(selector)),
     );
     if (reported === 1) this.metrics.sessionExpired(kind);
     return reported === 1;
@@ -282,7 +283,7 @@ export class SessionStore {
   }
 
   /** The single place where a Redis failure becomes a 503. Logs at most every 5 s so an outage does not flood logs. */
-  private async run<T>(operation: string, command: () => Promise<T>): Promise<T> {
+  private async run<T>(operation: RedisOperation, command: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
       const result = await command();

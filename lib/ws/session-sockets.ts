@@ -1,28 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { filter, Subscription } from 'rxjs';
 import { SessionEvents } from '../events/session-events.service';
-import type { AnyRequest } from '../http/http-adapter';
-import { REQUEST_SESSION } from '../session.constants';
+import type { SessionRequest } from '../http/http-adapter';
+import { attachSession, SOCKET_SESSION_PENDING } from '../session.constants';
 import { SessionService } from '../session.service';
 import type { ActiveSession } from '../session.types';
 
-/** A `ws` WebSocket or a socket.io Socket: whatever a Nest gateway's handleConnection receives. */
-type AnySocket = {
+/** What the library uses of a `ws` WebSocket or a socket.io Socket, whichever a gateway receives. */
+interface SocketShape {
   close?: (code?: number, reason?: string) => void;
   disconnect?: (close?: boolean) => void;
   once?: (event: string, listener: () => void) => unknown;
-  handshake?: { headers: AnyRequest['headers'] };
-  [key: string | symbol]: unknown;
-};
+  handshake?: { headers: SessionRequest['headers'] };
+}
 
 /** Close code sent when a socket has no session or its session ends (4000-4999 are for applications). */
 export const SESSION_ENDED_CLOSE_CODE = 4401;
 
+const ENDS = new Set(['invalidated', 'expired', 'evicted']);
+
 /**
- * Sessions for WebSocket gateways. Call `attach(client, request)` in `handleConnection`: it authenticates the
- * handshake's cookie (or bearer token), puts the session where SessionGuard and @Session() find it in message
- * handlers, and disconnects the client the moment its session is invalidated, expires or is evicted, on whichever
- * instance or by Redis (event-driven, no polling).
+ * Sessions for WebSocket gateways (`ws` or socket.io). Call `attach(client, request)` in `handleConnection`: it
+ * authenticates the handshake's cookie (or bearer token), puts the session where SessionGuard and @Session() find
+ * it in message handlers, and disconnects the client the moment its session is invalidated, expires or is evicted,
+ * on whichever instance or by Redis (event-driven, no polling). Nest does not wait for handleConnection: a message
+ * that arrives while attach() is still resolving waits for it in the guard instead of being refused.
+ * With socket.io, `socketIoMiddleware()` authenticates during the handshake instead, so a refused client gets a
+ * `connect_error` that says why.
  * @publicApi
  */
 @Injectable()
@@ -33,32 +37,55 @@ export class SessionSockets {
   ) {}
 
   /**
+   * @param client the `ws` WebSocket or socket.io Socket handleConnection received
    * @param request the upgrade request (`ws` passes it to handleConnection as the second argument; socket.io
    *   clients carry it as `client.handshake`)
    * @returns the session, or null after closing the client with code 4401
    */
-  async attach(client: AnySocket, request?: { headers: AnyRequest['headers'] }): Promise<ActiveSession | null> {
+  attach(client: object, request?: { headers: SessionRequest['headers'] }): Promise<ActiveSession | null> {
+    const socket = client as SocketShape;
+    const pending = this.authenticate(socket, request).then((session) => {
+      if (!session) disconnect(socket, 'session required');
+      return session;
+    });
+    // Set before the first await: the guard of a message that arrives meanwhile waits for this.
+    (client as Record<symbol, unknown>)[SOCKET_SESSION_PENDING] = pending;
+    return pending;
+  }
+
+  /**
+   * A socket.io middleware (`server.use(sockets.socketIoMiddleware())` in a gateway's `afterInit`) that
+   * authenticates during the handshake: a client without a valid session gets `connect_error` with the message
+   * "session required" (or "session store unavailable") and never connects.
+   */
+  socketIoMiddleware(): (socket: object, next: (err?: Error) => void) => void {
+    return (socket, next) => {
+      this.authenticate(socket as SocketShape).then(
+        (session) => next(session ? undefined : new Error('session required')),
+        () => next(new Error('session store unavailable')),
+      );
+    };
+  }
+
+  private async authenticate(socket: SocketShape, request?: { headers: SessionRequest['headers'] }): Promise<ActiveSession | null> {
     // IncomingMessage.headers is a lazy getter: copy it by name, a spread would miss it.
-    const source = (request ?? client.handshake) as AnyRequest | undefined;
-    const req: AnyRequest = { headers: source?.headers ?? {}, socket: source?.socket };
+    const source = (request ?? socket.handshake) as SessionRequest | undefined;
+    const req: SessionRequest = { headers: source?.headers ?? {}, socket: source?.socket };
     const token = this.sessions.tokenFrom(req);
     const session = token ? await Promise.resolve(this.sessions.resolve(token, req)).catch(() => null) : null;
-    if (!session) {
-      disconnect(client, 'session required');
-      return null;
-    }
-    client[REQUEST_SESSION] = session;
+    if (!session) return null;
+    attachSession(socket, session);
     const ended: Subscription = this.events.events$
-      .pipe(filter((e) => e.id === session.id && (e.type === 'invalidated' || e.type === 'expired' || e.type === 'evicted')))
-      .subscribe({ next: () => disconnect(client, 'session ended'), complete: () => disconnect(client, 'server shutting down') });
+      .pipe(filter((e) => e.id === session.id && ENDS.has(e.type)))
+      .subscribe({ next: () => disconnect(socket, 'session ended'), complete: () => disconnect(socket, 'server shutting down') });
     const stop = () => ended.unsubscribe();
-    client.once?.('close', stop);
-    client.once?.('disconnect', stop);
+    socket.once?.('close', stop);
+    socket.once?.('disconnect', stop);
     return session;
   }
 }
 
-function disconnect(client: AnySocket, reason: string): void {
+function disconnect(client: SocketShape, reason: string): void {
   if (typeof client.close === 'function') client.close(SESSION_ENDED_CLOSE_CODE, reason);
   else client.disconnect?.(true);
 }
