@@ -5,6 +5,8 @@ module.exports = {
   // The sample app imports the library by its package name, as a user would; tests map that name to the sources.
   moduleNameMapper: { '^nestjs-redis-session$': '<rootDir>/lib/index.ts' },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // Packed copies of the library and consumer apps carry their own package.json: not part of this project's modules.
+  modulePathIgnorePatterns: ['<rootDir>/.package-check/', '<rootDir>/dist/', '<rootDir>/test/consumers/'],
   testMatch: ['<rootDir>/lib/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   globalSetup: '<rootDir>/test/harness/global-setup.ts',
   testTimeout: 30000,

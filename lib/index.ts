@@ -11,9 +11,8 @@ export {
   SessionRememberMeOptions,
   SessionBindingOptions,
   SessionRotationOptions,
-  DEFAULT_SESSION_OPTIONS,
 } from './session.options';
-export type { SessionRedisConnection, SessionRedisClient, ResolvedSessionOptions } from './session.options';
+export type { SessionRedisConnection, SessionRedisClient } from './session.options';
 export type {
   ActiveSession,
   SessionSummary,
@@ -38,7 +37,6 @@ export type {
 export { SessionSockets, SESSION_ENDED_CLOSE_CODE } from './ws/session-sockets';
 export { SessionHealthIndicator } from './health/session-health.indicator';
 export type { RedisReadinessReport, ReadinessFinding } from './readiness/redis-readiness';
-export { SESSION_OPTIONS, SESSION_REDIS_CLIENT, InjectSessionOptions, InjectSessionRedis } from './session.tokens';
-export { SESSION_ASYNC_OPTIONS_TYPE, SESSION_OPTIONS_TYPE } from './session.module-definition';
+export { InjectSessionRedis } from './session.tokens';
 export * from './errors';
 export type { SessionRequest } from './http/http-adapter';

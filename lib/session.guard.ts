@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { varyOnCookie } from './cookies/session-cookie';
 import { SessionNotFoundError, SessionUnavailableError } from './errors';
-import type { AnyRequest } from './http/http-adapter';
+import type { SessionRequest } from './http/http-adapter';
 import { attachSession, PUBLIC_ROUTE_METADATA, REQUEST_SESSION, SOCKET_SESSION_PENDING } from './session.constants';
 import { SessionMetrics } from './metrics/session-metrics';
 import { SessionService } from './session.service';
@@ -33,7 +33,7 @@ export class SessionGuard implements CanActivate {
     ]);
     if (context.getType() === 'ws') return this.canActivateSocket(context);
     const http = context.switchToHttp();
-    const req = http.getRequest<AnyRequest>();
+    const req = http.getRequest<SessionRequest>();
     varyOnCookie(http.getResponse());
     attachSession(req, null);
     let resolved: ActiveSession | null | Promise<ActiveSession | null>;
@@ -46,7 +46,7 @@ export class SessionGuard implements CanActivate {
     return this.accept(resolved, req, isPublic);
   }
 
-  private async settle(pending: Promise<ActiveSession | null>, req: AnyRequest, isPublic: boolean | undefined): Promise<boolean> {
+  private async settle(pending: Promise<ActiveSession | null>, req: SessionRequest, isPublic: boolean | undefined): Promise<boolean> {
     let session: ActiveSession | null;
     try {
       session = await pending;
@@ -56,7 +56,7 @@ export class SessionGuard implements CanActivate {
     return this.accept(session, req, isPublic);
   }
 
-  private accept(session: ActiveSession | null, req: AnyRequest, isPublic: boolean | undefined): boolean {
+  private accept(session: ActiveSession | null, req: SessionRequest, isPublic: boolean | undefined): boolean {
     if (!session) return this.reject(isPublic);
     attachSession(req, session);
     this.metrics.guardOutcome('ok');
@@ -87,7 +87,7 @@ export class SessionGuard implements CanActivate {
   }
 
   /** Where the token comes from. Default: the session cookie, then (with acceptBearerToken) `Authorization: Bearer`. */
-  protected extractToken(req: AnyRequest): string | undefined {
+  protected extractToken(req: SessionRequest): string | undefined {
     return this.sessions.tokenFrom(req);
   }
 

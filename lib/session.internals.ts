@@ -1,3 +1,4 @@
+import { SessionInputError } from './errors/session-input.error';
 import { idOf, StoredSession } from './store/stored-session';
 import type { ActiveSession } from './session.types';
 
@@ -25,7 +26,7 @@ export function toActiveSession<T extends object>(stored: StoredSession): Active
 
 export function storedOf(session: ActiveSession<object>): StoredSession {
   const stored = links.get(session);
-  if (!stored) throw new TypeError('Not a session issued by SessionService (use the object @Session() gives you)');
+  if (!stored) throw new SessionInputError('Not a session issued by SessionService (use the object @Session() gives you)');
   return stored;
 }
 

@@ -6,7 +6,7 @@ import { splitToken, SplitToken, verifierHash } from './crypto/session-token';
 import { SessionInputError, SessionNotFoundError, SessionUnavailableError } from './errors';
 import { FIELD_NAME_INVALID, LIFETIME_INVALID, TEXT_INVALID } from './errors/messages';
 import { clientBinding } from './http/client-binding';
-import { AnyRequest, headerValue } from './http/http-adapter';
+import { SessionRequest, headerValue } from './http/http-adapter';
 import { attachSession } from './session.constants';
 import { storedOf, toActiveSession } from './session.internals';
 import type { ResolvedSessionOptions } from './session.options';
@@ -52,6 +52,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   /** Cache misses being resolved, by token (single flight: one Redis read for a burst of one browser's requests). */
   private readonly inFlight = new Map<string, Promise<ActiveSession<TData> | null>>();
 
+  /** @internal Nest creates it. */
   constructor(
     private readonly store: SessionStore,
     @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
@@ -70,7 +71,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
    * Logs a user in: ends any session the request's cookie names (session fixation: a token the client brings is
    * never reused), creates a new session and sets its cookie on the response.
    */
-  async create(req: AnyRequest | undefined, res: unknown, input: CreateSessionInput<TData>): Promise<ActiveSession<TData>> {
+  async create(req: SessionRequest | undefined, res: unknown, input: CreateSessionInput<TData>): Promise<ActiveSession<TData>> {
     const previous = req ? presented(this.cookie.read(req)) : null;
     if (previous) {
       const old = await this.store.touch(previous.selector, previous.hash, false);
@@ -90,7 +91,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
    * (`acceptBearerToken`), WebSocket tickets and tests. Pass the request when client binding is on.
    * @throws SessionLimitError at maxSessionsPerUser with onSessionLimit 'refuse'
    */
-  async issue(input: CreateSessionInput<TData>, req?: AnyRequest): Promise<{ token: string; session: ActiveSession<TData> }> {
+  async issue(input: CreateSessionInput<TData>, req?: SessionRequest): Promise<{ token: string; session: ActiveSession<TData> }> {
     const userId = String(input.userId);
     assertPlainText('userId', userId);
     const device = input.device || 'unknown';
@@ -112,7 +113,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
    * @returns null for a missing, malformed, unknown, ended or replaced token
    * @internal
    */
-  resolve(token: string | undefined, req: AnyRequest, res?: unknown): ActiveSession<TData> | null | Promise<ActiveSession<TData> | null> {
+  resolve(token: string | undefined, req: SessionRequest, res?: unknown): ActiveSession<TData> | null | Promise<ActiveSession<TData> | null> {
     const split = splitToken(token);
     if (!split) return null;
     const p: Presented = { selector: split.selector, hash: verifierHash(split.verifier) };
@@ -129,7 +130,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     return this.resolveAsync(token!, p, req, res);
   }
 
-  private async resolveAsync(token: string, p: Presented, req: AnyRequest, res?: unknown): Promise<ActiveSession<TData> | null> {
+  private async resolveAsync(token: string, p: Presented, req: SessionRequest, res?: unknown): Promise<ActiveSession<TData> | null> {
     const session = await this.read(token, p, true);
     if (!session) return null;
     const stored = storedOf(session);
@@ -243,7 +244,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   }
 
   /** The token a request carries: the session cookie, else (with acceptBearerToken) an `Authorization: Bearer`. */
-  tokenFrom(req: AnyRequest): string | undefined {
+  tokenFrom(req: SessionRequest): string | undefined {
     const fromCookie = this.cookie.read(req);
     if (fromCookie !== undefined || !this.options.acceptBearerToken) return fromCookie;
     const auth = headerValue(req, 'authorization');
@@ -363,7 +364,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
    * cookie is set.
    * @throws SessionNotFoundError when the session is already gone
    */
-  async regenerate(session: ActiveSession<TData>, res?: unknown, req?: AnyRequest): Promise<ActiveSession<TData>> {
+  async regenerate(session: ActiveSession<TData>, res?: unknown, req?: SessionRequest): Promise<ActiveSession<TData>> {
     const stored = storedOf(session);
     this.cache.invalidate(stored.selector);
     const renewed = await this.store.renew(stored, 'regenerate', 0);

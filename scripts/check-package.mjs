@@ -72,6 +72,23 @@ check('README code blocks compile in a Nest 12 ESM strict project', () => {
   console.log(`     ${blocks.length} blocks: ${readdirSync(src).join(', ')}`);
 });
 
+check('published types compile on their own (skipLibCheck off, no internal type left dangling)', () => {
+  const project = join(work, 'types-project');
+  mkdirSync(join(project, 'src'), { recursive: true });
+  cpSync(pkgDir, join(project, 'node_modules', 'nestjs-redis-session'), { recursive: true });
+  const index = readFileSync(join(pkgDir, 'dist', 'lib', 'index.d.ts'), 'utf8');
+  const names = [...index.matchAll(/export (?:type )?\{([^}]+)\}/g)].flatMap((m) => m[1].split(',').map((n) => n.trim()).filter(Boolean));
+  writeFileSync(join(project, 'src', 'all.ts'), `import type * as lib from 'nestjs-redis-session';\nexport type All = [${names.map((n) => `typeof lib extends { ${n}: infer T } ? T : never`).join(', ')}];\n`);
+  writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: {
+      module: 'node16', moduleResolution: 'node16', strict: true, skipLibCheck: false, noEmit: true,
+      experimentalDecorators: true, types: ['node'], typeRoots: [join(root, 'node_modules', '@types')],
+    },
+    files: ['src/all.ts', 'node_modules/nestjs-redis-session/dist/lib/index.d.ts'],
+  }));
+  run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', project]);
+});
+
 const failed = results.filter(([, ok]) => !ok).length;
 console.log(`${results.length - failed} passed, ${failed} failed`);
 if (!existsSync(join(root, '.gitignore')) || !readFileSync(join(root, '.gitignore'), 'utf8').includes('.package-check')) {

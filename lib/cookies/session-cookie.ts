@@ -1,6 +1,6 @@
 import { parse, serialize, SerializeOptions } from 'cookie';
 import type { ResolvedSessionOptions } from '../session.options';
-import { addHeaderToken, AnyRequest, appendHeader, headerValue } from '../http/http-adapter';
+import { addHeaderToken, SessionRequest, appendHeader, headerValue } from '../http/http-adapter';
 
 /**
  * Reads and writes the session cookie. No cookie-parser middleware is needed, so the same code serves Express and
@@ -26,7 +26,7 @@ export class SessionCookie {
     return this.options.name;
   }
 
-  read(req: AnyRequest): string | undefined {
+  read(req: SessionRequest): string | undefined {
     const header = headerValue(req, 'cookie');
     if (!header) return undefined;
     // Fast path: most requests carry few cookies; parse() decodes every value, which we only need for ours.

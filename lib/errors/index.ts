@@ -1,3 +1,4 @@
+export { SessionError } from './session.error';
 export { SessionOptionsError } from './session-options.error';
 export { SessionUnavailableError } from './session-unavailable.error';
 export { SessionNotFoundError } from './session-not-found.error';

@@ -1,13 +1,12 @@
-import { PayloadTooLargeException } from '@nestjs/common';
 import { DATA_TOO_LARGE } from './messages';
+import { SessionError } from './session.error';
 
 /**
  * A write would take the session's data over `maxDataBytes` (413). Nothing was written.
- * Nest's HttpException names the error after its class, so logs show e.g. `SessionNotFoundError`.
  * @publicApi
  */
-export class SessionDataTooLargeError extends PayloadTooLargeException {
+export class SessionDataTooLargeError extends SessionError {
   constructor(readonly bytes: number, readonly limit: number) {
-    super(DATA_TOO_LARGE(bytes, limit));
+    super(DATA_TOO_LARGE(bytes, limit), 413, 'Payload Too Large');
   }
 }

@@ -1,12 +1,12 @@
-import { ConflictException } from '@nestjs/common';
 import { SESSION_LIMIT } from './messages';
+import { SessionError } from './session.error';
 
 /**
  * A login was refused because the user is at `maxSessionsPerUser` and `onSessionLimit` is 'refuse' (409).
  * @publicApi
  */
-export class SessionLimitError extends ConflictException {
+export class SessionLimitError extends SessionError {
   constructor(readonly limit: number) {
-    super(SESSION_LIMIT(limit));
+    super(SESSION_LIMIT(limit), 409, 'Conflict');
   }
 }

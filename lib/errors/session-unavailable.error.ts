@@ -1,15 +1,14 @@
-import { ServiceUnavailableException } from '@nestjs/common';
 import { SESSION_UNAVAILABLE } from './messages';
+import { SessionError } from './session.error';
 
 /**
- * Redis could not answer in time (down, failing over, or slower than `redisCommandTimeoutMs`).
- * Extends Nest's 503 exception so that any route using the session fails closed without an extra filter.
- * The Redis error is kept as `cause` for logs and never reaches the client.
- * Nest's HttpException names the error after its class, so logs show e.g. `SessionNotFoundError`.
+ * Redis could not answer in time (down, failing over, full, or slower than `redisCommandTimeoutMs`): 503, so every
+ * route that needs the session fails closed without an extra filter. The Redis error is kept as `cause` for logs
+ * and never reaches the client.
  * @publicApi
  */
-export class SessionUnavailableError extends ServiceUnavailableException {
+export class SessionUnavailableError extends SessionError {
   constructor(cause?: unknown) {
-    super(SESSION_UNAVAILABLE, { cause });
+    super(SESSION_UNAVAILABLE, 503, 'Service Unavailable', { cause });
   }
 }

@@ -92,6 +92,7 @@ export interface PublishedEvent {
   detectedBy?: 'notification' | 'sweep' | 'cleanup';
 }
 
+/** @internal */
 export function fromPublished(p: PublishedEvent): SessionEvent | null {
   const base = { id: p.id, userId: p.userId ?? null, at: new Date(p.at), instance: p.instance };
   switch (p.type) {

@@ -54,6 +54,7 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
   /** Public ids of sessions whose data another instance changed (published only for event-invalidated caches). @internal */
   readonly changed$: Observable<string> = this.changes.asObservable();
 
+  /** @internal Nest creates it. */
   constructor(
     @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
     private readonly connections: SessionRedisConnections,

@@ -33,6 +33,7 @@ export class SessionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
   private readonly lockKey: string;
 
+  /** @internal Nest creates it. */
   constructor(
     @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
     private readonly connections: SessionRedisConnections,

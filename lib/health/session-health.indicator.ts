@@ -13,6 +13,7 @@ import { SessionService } from '../session.service';
  */
 @Injectable()
 export class SessionHealthIndicator {
+  /** @internal Nest creates it. */
   constructor(
     private readonly sessions: SessionService,
     private readonly events: SessionEvents,

@@ -1,7 +1,7 @@
-import type { AnyRequest } from './http-adapter';
+import type { SessionRequest } from './http-adapter';
 import { clientIp } from './client-binding';
 
-const request = (xff: string | undefined, peer = '10.0.0.9'): AnyRequest => ({
+const request = (xff: string | undefined, peer = '10.0.0.9'): SessionRequest => ({
   headers: xff === undefined ? {} : { 'x-forwarded-for': xff },
   socket: { remoteAddress: peer },
 });

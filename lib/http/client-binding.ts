@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { ResolvedSessionOptions } from '../session.options';
-import { AnyRequest, headerValue } from './http-adapter';
+import { SessionRequest, headerValue } from './http-adapter';
 
 /**
  * The hash a session is bound to: User-Agent and/or client IP, per the `binding` option. Only this hash is
  * stored, never the values. Undefined when binding is off.
  * @internal
  */
-export function clientBinding(req: AnyRequest | undefined, options: ResolvedSessionOptions['binding']): string | undefined {
+export function clientBinding(req: SessionRequest | undefined, options: ResolvedSessionOptions['binding']): string | undefined {
   if (!req || (!options.userAgent && !options.ip)) return undefined;
   const parts: string[] = [];
   if (options.userAgent) parts.push(headerValue(req, 'user-agent') ?? '');
@@ -22,7 +22,7 @@ export function clientBinding(req: AnyRequest | undefined, options: ResolvedSess
  * does: the socket peer is hop 0, the rightmost entry hop 1, and so on; with fewer entries than hops, the furthest
  * one there is.
  */
-export function clientIp(req: AnyRequest, hops: number): string {
+export function clientIp(req: SessionRequest, hops: number): string {
   // Express and Fastify both expose the socket; `raw` is Fastify's Node request.
   const socket = (req.socket ?? (req.raw as { socket?: unknown } | undefined)?.socket) as { remoteAddress?: string } | undefined;
   const peer = socket?.remoteAddress ?? '';

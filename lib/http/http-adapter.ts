@@ -12,8 +12,6 @@ export interface SessionRequest {
   raw?: unknown;
 }
 
-/** @internal */
-export type AnyRequest = SessionRequest;
 
 type ExpressLike = { append(name: string, value: string | string[]): unknown; getHeader(name: string): unknown };
 type FastifyLike = { header(name: string, value: unknown): unknown; getHeader(name: string): unknown; raw: unknown };
@@ -47,7 +45,7 @@ export function addHeaderToken(res: unknown, name: string, token: string): void 
   else r.setHeader?.(name, value);
 }
 
-export function headerValue(req: AnyRequest, name: string): string | undefined {
+export function headerValue(req: SessionRequest, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join('; ') : v;
 }

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
+import { SESSION_OPTIONS } from '../../lib/session.tokens';
 import {
-  SESSION_OPTIONS,
   SessionModule,
   SessionModuleOptions,
   SessionOptionsError,

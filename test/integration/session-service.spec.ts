@@ -268,7 +268,7 @@ describe('SessionService', () => {
 
     it('refuses objects it did not issue', async () => {
       const fake = { id: 'x', userId: 'u', data: {} } as unknown as ActiveSession<Record<string, any>>;
-      await expect(sessions.set(fake, 'a', 1)).rejects.toBeInstanceOf(TypeError);
+      await expect(sessions.set(fake, 'a', 1)).rejects.toBeInstanceOf(SessionInputError);
     });
   });
 
