@@ -23,8 +23,8 @@ export const REPO_ROOT = resolve(CONSUMERS_DIR, '..', '..');
  */
 export const APPS = {
   'nest12-express': { nest: 12, adapter: 'express', socket: 'ws', otel: true, ioredis5: true },
-  'nest12-fastify': { nest: 12, adapter: 'fastify', socket: 'socket.io', config: true, terminus: true },
-  'nest11-cjs': { nest: 11, adapter: 'express' },
+  'nest12-fastify': { nest: 12, adapter: 'fastify', socket: 'socket.io', config: true, terminus: true, withoutOtel: true },
+  'nest11-cjs': { nest: 11, adapter: 'express', withoutOtel: true },
 };
 
 /** Where run.mjs installs the apps: outside the repo, so nothing resolves from the repo's own node_modules. */
@@ -123,6 +123,20 @@ export async function drive(app, { dir = join(workDir(), app), report = console.
       throw new Error(`no "listening on" within 30 s: ${lastLines(output.join('\n'), 10)}`);
     });
     if (!blocked && !(child && child.exitCode === null)) blocked = 'the app did not start';
+
+    // --- the optional OpenTelemetry peer, left out --------------------------------------------------------------
+    if (spec.withoutOtel) {
+      await check('no-otel: runs without @opentelemetry/api installed (optional peer)', async () => {
+        const fromLibrary = createRequire(appRequire.resolve('nestjs-redis-session/package.json'));
+        let found = null;
+        try {
+          found = fromLibrary.resolve('@opentelemetry/api');
+        } catch {
+          return 'not resolvable from the library, and the app is up';
+        }
+        throw new Error(`@opentelemetry/api is installed after all (${found}): this app no longer tests its absence`);
+      });
+    }
 
     const http = (method, path, opts) => request(base, method, path, opts);
 

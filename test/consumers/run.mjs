@@ -3,19 +3,26 @@
 // test/consumers/ the way a user would (`npm install`), and drives every app (drive.mjs). One line per check, then
 // `N passed, N failed`; exits non-zero on any failure.
 //
-//   npm run test:consumers                       (or: node test/consumers/run.mjs [app ...])
+//   npm run test:consumers                       (or: node test/consumers/run.mjs [--update-locks] [app ...])
+//
+// --update-locks copies each app's package-lock.json back from the work dir after its install (without the
+// tarball's integrity, which changes with every build of the library): commit them when an app's dependencies or
+// the library's own dependencies change.
 //
 // The apps are copied to CONSUMERS_WORKDIR (default: <tmpdir>/nestjs-redis-session-consumers) and installed there,
 // outside the repo: inside it, Node would find whatever an app lacks in the repo's own node_modules (Nest 11, the
 // OTel API, ioredis 6...) and hide a missing or optional dependency. The work dir is reused to speed up later runs.
 // Needs: the repo's dev dependencies installed (npm ci), redis-server and redis-cli on PATH, the npm registry.
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { APPS, CONSUMERS_DIR, REPO_ROOT, drive, run, workDir } from './drive.mjs';
 
 const started = Date.now();
-const apps = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(APPS);
+const args = process.argv.slice(2);
+const updateLocks = args.includes('--update-locks');
+const named = args.filter((a) => !a.startsWith('--'));
+const apps = named.length ? named : Object.keys(APPS);
 for (const app of apps) {
   if (!APPS[app]) {
     console.error(`unknown app ${app}; one of ${Object.keys(APPS).join(', ')}`);
@@ -69,13 +76,26 @@ try {
   );
   const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
 
-  // 2. Per app: copy to the work dir, install the tarball and the app's locked dependencies, drive it.
+  // 2. Per app: copy to the work dir, install the tarball and the app's locked dependencies (all apps at once,
+  //    sharing the npm cache), then drive the apps one at a time.
+  for (let d = dirname(work); d !== dirname(d); d = dirname(d)) {
+    if (existsSync(join(d, 'node_modules'))) console.log(`     warning: ${d}/node_modules is visible to the apps in ${work}`);
+  }
+  const installStart = Date.now();
+  mkdirSync(join(work, '.pack'), { recursive: true });
+  cpSync(tarball, join(work, '.pack', 'nestjs-redis-session.tgz'));
+  const installs = Object.fromEntries(
+    apps.map((app) => {
+      const dir = join(work, app);
+      stage(app, dir);
+      // Naming the tarball makes npm read it again: from the lock alone it would reuse the cached old one.
+      const done = run('npm', [...npmInstall, 'file:../.pack/nestjs-redis-session.tgz'], dir).then((r) => ({ ...r, at: Date.now() }));
+      return [app, done];
+    }),
+  );
   for (const app of apps) {
     const dir = join(work, app);
-    t = Date.now();
-    stage(app, dir);
-    // Naming the tarball makes npm read it again: from the lock alone it would reuse the cached old one.
-    const install = await run('npm', [...npmInstall, 'file:../.pack/nestjs-redis-session.tgz'], dir);
+    const install = await installs[app];
     const installed = install.code === 0 ? lockedIntegrity(dir) : null;
     const ok = install.code === 0 && installed === integrity;
     line(
@@ -85,9 +105,10 @@ try {
         ? `exit ${install.code}:\n        ${tail(install.output, 12)}`
         : installed !== integrity
           ? `installed nestjs-redis-session is not the tarball just packed (${installed})`
-          : seconds(t),
+          : `${((install.at - installStart) / 1000).toFixed(1)} s (the apps install in parallel)`,
     );
     if (!ok) continue; // the driver's checks would only repeat this failure
+    if (updateLocks) copyLockBack(app, dir);
     t = Date.now();
     const result = await drive(app, { dir });
     passed += result.passed;
@@ -113,11 +134,13 @@ function stage(app, dir) {
     if (entry === 'node_modules' || entry === 'dist' || entry.endsWith('.tsbuildinfo')) continue;
     cpSync(join(src, entry), join(dir, entry), { recursive: true });
   }
-  mkdirSync(join(work, '.pack'), { recursive: true });
-  cpSync(tarball, join(work, '.pack', 'nestjs-redis-session.tgz'));
-  for (let d = dirname(work); d !== dirname(d); d = dirname(d)) {
-    if (existsSync(join(d, 'node_modules'))) console.log(`     warning: ${d}/node_modules is visible to the apps in ${work}`);
-  }
+}
+
+function copyLockBack(app, dir) {
+  const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8'));
+  delete lock.packages['node_modules/nestjs-redis-session'].integrity;
+  writeFileSync(join(CONSUMERS_DIR, app, 'package-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
+  console.log(`     ${app}: package-lock.json copied back to test/consumers/${app}/`);
 }
 
 function lockedIntegrity(dir) {
