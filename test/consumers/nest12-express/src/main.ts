@@ -4,13 +4,12 @@ import { AppModule } from './app.module.js';
 import { startTelemetry } from './telemetry.js';
 
 async function bootstrap() {
-  const meterProvider = startTelemetry();
+  startTelemetry();
   const app = await NestFactory.create(AppModule);
   app.useWebSocketAdapter(new WsAdapter(app));
   app.enableShutdownHooks();
   const host = process.env.HOST ?? '127.0.0.1';
   await app.listen(process.env.PORT ?? 3000, host);
   console.log(`listening on ${await app.getUrl()}`);
-  process.once('beforeExit', () => void meterProvider.shutdown());
 }
 await bootstrap();
