@@ -134,7 +134,7 @@ export async function drive(app, { dir = join(workDir(), app), report = console.
         } catch {
           return 'not resolvable from the library, and the app is up';
         }
-        throw new Error(`@opentelemetry/api is installed after all (${found}): this app no longer tests its absence`);
+        throw new Error(`@opentelemetry/api resolves from the library (${found}): installed although neither the app nor an optional peer asks for it`);
       });
     }
 
@@ -324,7 +324,12 @@ function wsClient(appRequire, port) {
     new Promise((resolve) => {
       const timer = setTimeout(() => resolve(`no answer within ${WAIT_MS} ms`), WAIT_MS);
       ws.on('message', (raw) => {
-        const msg = JSON.parse(String(raw));
+        let msg;
+        try {
+          msg = JSON.parse(String(raw));
+        } catch {
+          msg = { event: 'unparsable', data: String(raw) };
+        }
         if (msg.event === 'whoami') {
           clearTimeout(timer);
           resolve(msg.data?.userId);
