@@ -15,14 +15,9 @@
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
--- Compares in time that depends only on the length: how much of a stored hash matched never shows in timing.
-local function same(a, b)
-  if not a or #a ~= #b then return false end
-  local diff = 0
-  for i = 1, #a do diff = bit.bor(diff, bit.bxor(string.byte(a, i), string.byte(b, i))) end
-  return diff == 0
-end
-
+-- Verifier hashes are compared with ==, which in Redis's Lua (5.1, every string interned) compares two pointers:
+-- its time does not depend on how much of a stored hash matches. (Nor could the caller steer it: it chooses the
+-- verifier, not its SHA-256.) A byte-by-byte XOR loop cost ~5 us of Redis CPU per request for nothing more.
 local out = {}
 for i = 1, #KEYS / 2 do
   local key, index = KEYS[2 * i - 1], KEYS[2 * i]
@@ -40,7 +35,7 @@ for i = 1, #KEYS / 2 do
       elseif f == 'a' then absolute = tonumber(fields[j + 1]) end
     end
     local owner = redis.call('HMGET', index, '@', part)
-    local accepted = presented == '' or same(v, presented) or (g ~= nil and now < g and same(p, presented))
+    local accepted = presented == '' or v == presented or (g ~= nil and now < g and p == presented)
     if owner[1] and owner[2] and accepted then
       local expires
       if slide == '1' then
