@@ -451,6 +451,11 @@ async function settledSocket(ask) {
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers.
 
+/** Ctrl-C or a CI timeout: exit through process.exit so the 'exit' handlers kill the app and redis-server. */
+export function exitOnSignals() {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) process.once(signal, () => process.exit(code));
+}
+
 function loadRedisServerProcess() {
   // The repo's own helper (sample-app/redis/redis-server.process.ts), as `npm run build` compiled it.
   const compiled = join(REPO_ROOT, 'dist', 'sample-app', 'redis', 'redis-server.process.js');
@@ -558,6 +563,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     console.error(`usage: node test/consumers/drive.mjs <${Object.keys(APPS).join('|')}> [--dir <installed app dir>]`);
     process.exit(2);
   }
+  exitOnSignals();
   const { passed, failed } = await drive(app, flag === '--dir' ? { dir: resolve(value) } : {});
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);

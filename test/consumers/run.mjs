@@ -16,7 +16,9 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { APPS, CONSUMERS_DIR, REPO_ROOT, drive, run, workDir } from './drive.mjs';
+import { APPS, CONSUMERS_DIR, REPO_ROOT, drive, exitOnSignals, run, workDir } from './drive.mjs';
+
+exitOnSignals();
 
 const started = Date.now();
 const args = process.argv.slice(2);
