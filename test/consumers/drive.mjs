@@ -112,7 +112,7 @@ export async function drive(app, { dir = join(workDir(), app), report = console.
       };
       child.stdout.on('data', keep);
       child.stderr.on('data', keep);
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + 15_000;
       while (Date.now() < deadline) {
         if (child.exitCode !== null || child.signalCode !== null) {
           throw new Error(`exited with ${child.exitCode ?? child.signalCode}: ${bootError(output)}`);
@@ -120,7 +120,7 @@ export async function drive(app, { dir = join(workDir(), app), report = console.
         if (output.some((l) => l.includes('listening on'))) return `Nest ${installedVersion(appRequire, '@nestjs/core')}`;
         await sleep(50);
       }
-      throw new Error(`no "listening on" within 30 s: ${lastLines(output.join('\n'), 10)}`);
+      throw new Error(`no "listening on" within 15 s: ${lastLines(output.join('\n'), 10)}`);
     });
     if (!blocked && !(child && child.exitCode === null)) blocked = 'the app did not start';
 
