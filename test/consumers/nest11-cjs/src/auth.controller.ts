@@ -1,5 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Put, Req, Res, UnauthorizedException, UseGuards } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { Body, Controller, Get, HttpCode, Post, Put, UnauthorizedException, UseGuards } from '@nestjs/common';
 import { PublicRoute, Session, SessionGuard, SessionService } from 'nestjs-redis-session';
 import type { ActiveSession } from 'nestjs-redis-session';
 import { UsersService } from './users.service';
@@ -29,17 +28,18 @@ export class AuthController {
   @Post('auth/login')
   @PublicRoute()
   @HttpCode(200)
-  async login(@Body() body: LoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  async login(@Body() body: LoginDto) {
     const user = this.users.verify(body.username, body.password);
     if (!user) throw new UnauthorizedException();
-    const session = await this.sessions.create(req, res, { userId: user.id, device: body.device });
+    // Sets the session cookie on this response (and ends the session a cookie sent along named).
+    const session = await this.sessions.create({ userId: user.id, device: body.device });
     return { userId: session.userId, expiresAt: session.expiresAt };
   }
 
   @Post('auth/logout')
   @HttpCode(204)
-  async logout(@Session() session: ActiveSession<AppSessionData>, @Res({ passthrough: true }) res: Response) {
-    await this.sessions.destroy(session, res);
+  async logout(@Session() session: ActiveSession<AppSessionData>) {
+    await this.sessions.destroy(session); // clears this request's cookie
   }
 
   @Get('me')

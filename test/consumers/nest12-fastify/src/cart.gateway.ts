@@ -1,17 +1,18 @@
 import { UseGuards } from '@nestjs/common';
-import { OnGatewayConnection, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { Session, SessionGuard, SessionSockets } from 'nestjs-redis-session';
 import type { ActiveSession } from 'nestjs-redis-session';
-import type { Socket } from 'socket.io';
+import type { Server } from 'socket.io';
 import type { AppSessionData } from './auth.controller.js';
 
 @WebSocketGateway()
 @UseGuards(SessionGuard)
-export class CartGateway implements OnGatewayConnection {
+export class CartGateway implements OnGatewayInit {
   constructor(private readonly sockets: SessionSockets) {}
 
-  handleConnection(client: Socket) {
-    return this.sockets.attach(client, client.handshake);
+  // Authenticates during the handshake: a client without a session gets connect_error("session required").
+  afterInit(server: Server) {
+    server.use(this.sockets.socketIoMiddleware());
   }
 
   @SubscribeMessage('whoami')
