@@ -52,6 +52,7 @@ export class SessionCache implements OnModuleInit {
   private subscriberId?: number;
   /** Bumped on every invalidation; a read that saw it change while in flight must not be cached. */
   private generation = 0;
+  private enabling: Promise<void> = Promise.resolve();
 
   constructor(
     @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
@@ -167,8 +168,16 @@ export class SessionCache implements OnModuleInit {
     await this.enable();
   }
 
-  /** (Re)turns invalidation on once every connection the mode needs is ready; until then the cache stays bypassed. */
-  private async enable(): Promise<void> {
+  /**
+   * (Re)turns invalidation on once every connection the mode needs is ready; until then the cache stays bypassed.
+   * Calls are queued: two at once would interleave their TRACKING OFF/ON and the second ON would be refused.
+   */
+  private enable(): Promise<void> {
+    this.enabling = this.enabling.then(() => this.enableNow());
+    return this.enabling;
+  }
+
+  private async enableNow(): Promise<void> {
     const command = this.connections.command;
     if (command.status !== 'ready') return;
     const wanted = this.options.cache.invalidation;
