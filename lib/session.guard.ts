@@ -21,8 +21,14 @@ export class SessionGuard implements CanActivate {
   private readonly metrics: SessionMetrics;
 
   // Only providers SessionModule exports: the guard is instantiated in the modules that use it.
-  /** @internal Nest creates it; a subclass passes both on with super(resolver, reflector). */
-  constructor(protected readonly resolver: SessionResolver, protected readonly reflector: Reflector) {
+  /**
+   * @internal Nest creates it. A subclass that needs more providers takes them as properties (`@Inject()` on a
+   * property), so this constructor stays the library's.
+   */
+  constructor(
+    /** @internal */ private readonly resolver: SessionResolver,
+    /** @internal */ private readonly reflector: Reflector,
+  ) {
     this.metrics = resolver.metrics;
   }
 
