@@ -11,19 +11,19 @@ export {
   SessionRememberMeOptions,
   SessionBindingOptions,
   SessionRotationOptions,
-} from './session.options';
-export type { SessionRedisConnection, SessionRedisClient } from './session.options';
+} from './options/session.options';
+export type { SessionRedisConnection, SessionRedisClient } from './options/session.options';
 export type {
   ActiveSession,
   SessionSummary,
   CreateSessionInput,
   InvalidationReason,
 } from './session.types';
-export { SessionEvents } from './events/session-events.service';
-export type { SessionEventsStatus } from './events/session-events.service';
-export { SessionSweeper } from './events/session-sweeper';
-export type { SweepReport } from './events/session-sweeper';
-export { isSessionEvent } from './events/session-event';
+export { SessionEvents } from './events/session.events';
+export type { SessionEventsStatus } from './events/session.events';
+export { SessionSweeper } from './events/session.sweeper';
+export type { SweepReport } from './events/session.sweeper';
+export { isSessionEvent } from './events/session.event';
 export type {
   SessionEvent,
   SessionEventType,
@@ -33,10 +33,10 @@ export type {
   SessionRotatedEvent,
   SessionExpiredEvent,
   SessionEvictedEvent,
-} from './events/session-event';
-export { SessionSockets, SESSION_ENDED_CLOSE_CODE } from './ws/session-sockets';
+} from './events/session.event';
+export { SessionSockets, SESSION_ENDED_CLOSE_CODE } from './session.sockets';
 export { SessionHealthIndicator } from './health/session-health.indicator';
-export type { RedisReadinessReport, ReadinessFinding } from './readiness/redis-readiness';
+export type { RedisReadinessReport, ReadinessFinding } from './health/redis.readiness';
 export { InjectSessionRedis } from './session.tokens';
 export * from './errors';
 export type { SessionRequest } from './http/session-request';

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { SessionNotFoundError, SessionUnavailableError } from './errors';
 import type { SessionRequest } from './http/session-request';
 import { attachSession, PUBLIC_ROUTE_METADATA, REQUEST_SESSION, SOCKET_SESSION_PENDING } from './session.constants';
-import { SessionMetrics } from './metrics/session-metrics';
+import { SessionMetrics } from './session.metrics';
 import { SessionResolver } from './session.resolver';
 import type { ActiveSession } from './session.types';
 

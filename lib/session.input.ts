@@ -1,6 +1,6 @@
 import { SessionInputError } from './errors';
 import { FIELD_NAME_INVALID, LIFETIME_INVALID, TEXT_INVALID } from './errors/messages';
-import type { ResolvedSessionOptions } from './session.options';
+import type { ResolvedSessionOptions } from './options/session.options';
 import type { CreateSessionInput } from './session.types';
 
 /**

@@ -1,5 +1,5 @@
 import { SessionInputError } from './errors/session-input.error';
-import { idOf, StoredSession } from './store/stored-session';
+import { idOf, StoredSession } from './store/stored.session';
 import type { ActiveSession } from './session.types';
 
 /**

@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { SessionModuleOptions } from './session.options';
+import type { SessionModuleOptions } from './options/session.options';
 
 /** The builder call and nothing else: it generates forRoot / forRootAsync and the raw options token. */
 export const {

@@ -1,22 +1,22 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { SessionCache } from './cache/session-cache';
-import { SessionEvents } from './events/session-events.service';
-import { SessionSweeper } from './events/session-sweeper';
+import { SessionCache } from './store/session.cache';
+import { SessionEvents } from './events/session.events';
+import { SessionSweeper } from './events/session.sweeper';
 import { SessionHealthIndicator } from './health/session-health.indicator';
-import { SessionMetrics } from './metrics/session-metrics';
-import { SessionReadiness } from './readiness/session-readiness';
+import { SessionMetrics } from './session.metrics';
+import { SessionReadiness } from './health/session.readiness';
 import { SessionRedisConnections } from './redis/session-redis.connections';
 import { SessionGuard } from './session.guard';
 import { SessionCookie } from './http/session.cookie';
 import { SessionExchangeInterceptor } from './http/session.exchange';
 import { SessionResolver } from './session.resolver';
 import { ConfigurableSessionModule, SESSION_MODULE_OPTIONS } from './session.module-definition';
-import { resolveSessionOptions } from './session.options.resolver';
+import { resolveSessionOptions } from './options/session.options.resolver';
 import { SessionService } from './session.service';
 import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from './session.tokens';
 import { SessionStore } from './store/session.store';
-import { SessionSockets } from './ws/session-sockets';
+import { SessionSockets } from './session.sockets';
 
 /**
  * Server-side sessions in Redis. `SessionModule.forRoot({ redis: 'redis://localhost:6379' })`, or

@@ -1,19 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
-import { splitToken, verifierHash } from './crypto/session-token';
+import { splitToken, verifierHash } from './store/session.token';
 import { SessionUnavailableError } from './errors';
-import { SessionCache, CacheEntry } from './cache/session-cache';
-import { SessionEvents } from './events/session-events.service';
+import { SessionCache, CacheEntry } from './store/session.cache';
+import { SessionEvents } from './events/session.events';
 import { clientBinding } from './http/client.binding';
 import { SessionCookie } from './http/session.cookie';
 import { headerValue, SessionRequest } from './http/session-request';
-import { SessionMetrics } from './metrics/session-metrics';
+import { SessionMetrics } from './session.metrics';
 import { storedOf, toActiveSession } from './session.internals';
-import type { ResolvedSessionOptions } from './session.options';
+import type { ResolvedSessionOptions } from './options/session.options';
 import { SESSION_OPTIONS } from './session.tokens';
 import type { ActiveSession } from './session.types';
 import { SessionStore } from './store/session.store';
-import type { StoredSession } from './store/stored-session';
+import type { StoredSession } from './store/stored.session';
 
 /** A token as a request presents it: its selector and the hash of its verifier (hashed once per request). */
 export interface PresentedToken {

@@ -6,13 +6,13 @@ import { SessionCookie } from './http/session.cookie';
 import { attachSession, REQUEST_SESSION } from './session.constants';
 import { assertFieldName, assertPlainText, lifetimeOf } from './session.input';
 import { storedOf, toActiveSession } from './session.internals';
-import type { ResolvedSessionOptions } from './session.options';
+import type { ResolvedSessionOptions } from './options/session.options';
 import { cookieMaxAge, presented, SessionResolver } from './session.resolver';
 import { SESSION_OPTIONS } from './session.tokens';
 import type { ActiveSession, CreateSessionInput, InvalidationReason, SessionSummary } from './session.types';
-import { SessionCache } from './cache/session-cache';
+import { SessionCache } from './store/session.cache';
 import { SessionStore } from './store/session.store';
-import { setDataField } from './store/stored-session';
+import { setDataField } from './store/stored.session';
 
 /**
  * Creates, reads, changes and ends sessions. Inject it anywhere; `TData` types the app's session data. It speaks

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { newSelector, newVerifier, sessionPartOf, TAG_LENGTH, userDigest, verifierHash } from '../../lib/crypto/session-token';
+import { newSelector, newVerifier, sessionPartOf, TAG_LENGTH, userDigest, verifierHash } from '../../lib/store/session.token';
 import { INDEX_USER_FIELD, sessionKeys, userIndexKey } from '../../lib/store/session.keys';
 
 /**

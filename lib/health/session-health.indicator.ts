@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SessionCache } from '../cache/session-cache';
-import { SessionEvents } from '../events/session-events.service';
-import { SessionReadiness } from '../readiness/session-readiness';
+import { SessionCache } from '../store/session.cache';
+import { SessionEvents } from '../events/session.events';
+import { SessionReadiness } from './session.readiness';
 import type { Cluster, Redis } from 'ioredis';
-import { RedisReadinessReport } from '../readiness/redis-readiness';
+import { RedisReadinessReport } from './redis.readiness';
 import { SESSION_REDIS_CLIENT } from '../session.tokens';
 
 /**

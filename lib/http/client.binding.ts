@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ResolvedSessionOptions } from '../session.options';
+import type { ResolvedSessionOptions } from '../options/session.options';
 import { SessionRequest, headerValue } from './session-request';
 
 /**

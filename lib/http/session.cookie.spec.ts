@@ -6,7 +6,7 @@ import Fastify from 'fastify';
 import type { HttpAdapterHost } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import type { ResolvedSessionOptions } from '../session.options';
+import type { ResolvedSessionOptions } from '../options/session.options';
 import { SessionCookie } from './session.cookie';
 
 type CookieOptions = ResolvedSessionOptions['cookie'];

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { parse, serialize, SerializeOptions } from 'cookie';
-import type { ResolvedSessionOptions } from '../session.options';
+import type { ResolvedSessionOptions } from '../options/session.options';
 import { SESSION_OPTIONS } from '../session.tokens';
 import { headerValue, SessionRequest } from './session-request';
 

@@ -1,6 +1,6 @@
 import { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
-import type { ResolvedSessionOptions, SessionRedisConnection } from '../session.options';
-import { isRedisClient } from './redis-topology';
+import type { ResolvedSessionOptions, SessionRedisConnection } from '../options/session.options';
+import { isRedisClient } from './redis.topology';
 
 type Role = 'cmd' | 'sub';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
-import { isCluster, isRedisClient } from './redis-topology';
-import type { ResolvedSessionOptions } from '../session.options';
+import { isCluster, isRedisClient } from './redis.topology';
+import type { ResolvedSessionOptions } from '../options/session.options';
 import { SESSION_OPTIONS } from '../session.tokens';
 import { createRedisClient, failFastOptions } from './redis-client.factory';
 

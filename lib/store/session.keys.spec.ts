@@ -1,4 +1,4 @@
-import { newSelector, userDigest } from '../crypto/session-token';
+import { newSelector, userDigest } from './session.token';
 import { digestOfIndexKey, eventsChannel, selectorOfKey, sessionKeys, userIndexKey } from './session.keys';
 
 describe('session key names', () => {

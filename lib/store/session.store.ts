@@ -1,19 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
-import { isCluster } from '../redis/redis-topology';
+import { isCluster } from '../redis/redis.topology';
 import {
   newSelector, newVerifier, publicId, sessionPartOf, userDigest, verifierHash,
-} from '../crypto/session-token';
+} from './session.token';
 import { SessionDataTooLargeError, SessionLimitError, SessionUnavailableError } from '../errors';
-import type { ResolvedSessionOptions } from '../session.options';
+import type { ResolvedSessionOptions } from '../options/session.options';
 import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from '../session.tokens';
 import type { InvalidationReason } from '../session.types';
-import { RedisOperation, SessionMetrics } from '../metrics/session-metrics';
+import { RedisOperation, SessionMetrics } from '../session.metrics';
 import { eventsChannel, INDEX_USER_FIELD, sessionKeys, userIndexKey } from './session.keys';
 import { defineSessionScripts, TouchReply } from './session.scripts';
-import { DATA_FIELD_PREFIX, decodeSession, StoredSession } from './stored-session';
-import { TouchBatcher } from './touch-batcher';
-import { decodeValue, ValueCodec } from './value-codec';
+import { DATA_FIELD_PREFIX, decodeSession, StoredSession } from './stored.session';
+import { TouchBatcher } from './touch.batcher';
+import { decodeValue, ValueCodec } from './value.codec';
 
 /** Sessions destroyed per script call in logout-all, so no single Lua call blocks Redis for long. */
 const DESTROY_BATCH = 200;

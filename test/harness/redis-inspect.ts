@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { SELECTOR_LENGTH } from '../../lib/crypto/session-token';
+import { SELECTOR_LENGTH } from '../../lib/store/session.token';
 import { SessionKeys, sessionKeys } from '../../lib/store/session.keys';
 import { keysUnder } from './redis';
 

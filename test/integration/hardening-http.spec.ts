@@ -1,4 +1,4 @@
-import { SessionCache } from '../../lib/cache/session-cache';
+import { SessionCache } from '../../lib/store/session.cache';
 import { SessionEvents, SessionModuleOptions } from 'nestjs-redis-session';
 import { HttpClient } from '../harness/http-client';
 import { startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';

@@ -1,7 +1,7 @@
 import { metrics } from '@opentelemetry/api';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { REDIS_OPERATIONS } from '../../lib/metrics/session-metrics';
+import { REDIS_OPERATIONS } from '../../lib/session.metrics';
 import { startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';
 import { RunningSessionModule, startSessionModule } from '../harness/session-module';
 

@@ -1,6 +1,6 @@
 import { firstValueFrom, filter, take, timeout, toArray } from 'rxjs';
 import { SessionEvent, SessionEvents, SessionModuleOptions, SessionService, SessionSweeper } from 'nestjs-redis-session';
-import { SessionCache } from '../../lib/cache/session-cache';
+import { SessionCache } from '../../lib/store/session.cache';
 import { commandCalls, startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';
 import { RunningTestApp, testApp } from '../harness/test-app';
 import { keysOfToken } from '../harness/redis-inspect';

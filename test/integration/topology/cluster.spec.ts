@@ -1,5 +1,5 @@
 import { SessionEvent, SessionEvents, SessionExpiredEvent, SessionService, SessionSweeper } from 'nestjs-redis-session';
-import { userDigest } from '../../../lib/crypto/session-token';
+import { userDigest } from '../../../lib/store/session.token';
 import { userIndexKey } from '../../../lib/store/session.keys';
 import { keysOfToken } from '../../harness/redis-inspect';
 import { ClusterTopology, startClusterTopology } from '../../harness/cluster';

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SessionOptionsError } from '../errors';
 import { SessionRedisConnections } from '../redis/session-redis.connections';
-import { dataNodes } from '../redis/redis-topology';
-import type { ResolvedSessionOptions } from '../session.options';
+import { dataNodes } from '../redis/redis.topology';
+import type { ResolvedSessionOptions } from '../options/session.options';
 import { SESSION_OPTIONS } from '../session.tokens';
-import { checkRedisReadiness, formatReadiness, RedisReadinessReport } from './redis-readiness';
+import { checkRedisReadiness, formatReadiness, RedisReadinessReport } from './redis.readiness';
 
 /**
  * Checks at boot (after the event subscriber may have set notification flags) whether the Redis deployment can

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
-import { SessionOptionsError } from './errors';
-import { isRedisClient } from './redis/redis-topology';
+import { SessionOptionsError } from '../errors';
+import { isRedisClient } from '../redis/redis.topology';
 import {
   DEFAULT_SESSION_OPTIONS,
   ResolvedSessionOptions,

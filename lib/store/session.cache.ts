@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { isCluster } from '../redis/redis-topology';
+import { isCluster } from '../redis/redis.topology';
 import { LRUCache } from 'lru-cache';
-import { SessionEvents } from '../events/session-events.service';
+import { SessionEvents } from '../events/session.events';
 import { SessionRedisConnections } from '../redis/session-redis.connections';
-import type { ResolvedSessionOptions } from '../session.options';
+import type { ResolvedSessionOptions } from '../options/session.options';
 import { SESSION_OPTIONS } from '../session.tokens';
-import { selectorOfKey, sessionKeyPrefix } from '../store/session.keys';
-import { idOf, StoredSession } from '../store/stored-session';
+import { selectorOfKey, sessionKeyPrefix } from './session.keys';
+import { idOf, StoredSession } from './stored.session';
 
 /** @internal */
 export interface CacheEntry {

@@ -7,7 +7,7 @@ import {
   OptionalNonNegativeInt,
   OptionalOneOf,
   OptionalPositiveInt,
-} from './validation/option-validators';
+} from './option.validators';
 
 /**
  * An ioredis `Redis` or `Cluster` the app owns, from its own copy of ioredis 5 or 6: recognised by shape (not

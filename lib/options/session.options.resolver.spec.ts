@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Cluster, Redis } from 'ioredis';
-import { SessionOptionsError } from './errors';
+import { SessionOptionsError } from '../errors';
 import { DEFAULT_SESSION_OPTIONS, SessionModuleOptions } from './session.options';
 import { resolveSessionOptions } from './session.options.resolver';
 

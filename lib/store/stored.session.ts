@@ -1,5 +1,5 @@
-import { publicId } from '../crypto/session-token';
-import { decodeValue } from './value-codec';
+import { publicId } from './session.token';
+import { decodeValue } from './value.codec';
 
 /**
  * A session as the store reads it from Redis, before it is shaped for the app.

@@ -2,13 +2,13 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import type { Cluster, Redis } from 'ioredis';
 import { BehaviorSubject, distinctUntilChanged, Observable, Subject } from 'rxjs';
 import { SessionRedisConnections } from '../redis/session-redis.connections';
-import { dataNodes, dbOf, isCluster } from '../redis/redis-topology';
-import type { ResolvedSessionOptions } from '../session.options';
+import { dataNodes, dbOf, isCluster } from '../redis/redis.topology';
+import type { ResolvedSessionOptions } from '../options/session.options';
 import { SESSION_OPTIONS } from '../session.tokens';
 import { claimKey, eventsChannel, selectorOfKey } from '../store/session.keys';
 import { SessionStore } from '../store/session.store';
-import { checkKeyspaceNotifications, NotificationState } from './keyspace-notifications';
-import { eventKey, fromPublished, PublishedEvent, SessionEvent } from './session-event';
+import { checkKeyspaceNotifications, NotificationState } from './keyspace.notifications';
+import { eventKey, fromPublished, PublishedEvent, SessionEvent } from './session.event';
 
 /** Health of the event feed, for logs and health checks. @publicApi */
 export interface SessionEventsStatus {

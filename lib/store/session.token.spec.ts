@@ -9,7 +9,7 @@ import {
   TOKEN_LENGTH,
   userDigest,
   verifierHash,
-} from './session-token';
+} from './session.token';
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const newToken = (userId: string) => newSelector(userId) + newVerifier();

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { SessionRedisConnections } from '../redis/session-redis.connections';
-import { dataNodes } from '../redis/redis-topology';
-import type { ResolvedSessionOptions } from '../session.options';
+import { dataNodes } from '../redis/redis.topology';
+import type { ResolvedSessionOptions } from '../options/session.options';
 import { SESSION_OPTIONS } from '../session.tokens';
 import { digestOfIndexKey, INDEX_USER_FIELD, sessionKeys, sweepLockKey, userIndexPattern } from '../store/session.keys';
 import { defineSessionScripts } from '../store/session.scripts';

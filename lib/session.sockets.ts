@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { filter, Subscription } from 'rxjs';
-import { SessionEvents } from '../events/session-events.service';
-import type { SessionRequest } from '../http/session-request';
-import { attachSession, SOCKET_SESSION_PENDING } from '../session.constants';
-import { SessionResolver } from '../session.resolver';
-import type { ActiveSession } from '../session.types';
+import { SessionEvents } from './events/session.events';
+import type { SessionRequest } from './http/session-request';
+import { attachSession, SOCKET_SESSION_PENDING } from './session.constants';
+import { SessionResolver } from './session.resolver';
+import type { ActiveSession } from './session.types';
 
 /** What the library uses of a `ws` WebSocket or a socket.io Socket, whichever a gateway receives. */
 interface SocketShape {
