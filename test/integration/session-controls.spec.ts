@@ -179,9 +179,10 @@ describe('session controls', () => {
 
   describe('token rotation', () => {
     it('rotates the token of a session in use, keeps the old one working for the grace period, then kills it', async () => {
-      const { url, service } = await start({ rotation: { everySeconds: 1, graceSeconds: 1 } });
+      // The period must be above the grace (the options refuse anything else at boot).
+      const { url, service } = await start({ rotation: { everySeconds: 2, graceSeconds: 1 } });
       const { token, session } = await service.issue({ userId: 'rot', data: { k: 1 } });
-      // Rotation is due once a second has passed: poll (bounded) until a response carries a new cookie.
+      // Rotation is due once two seconds have passed: poll (bounded) until a response carries a new cookie.
       let fresh: string | undefined;
       const deadline = Date.now() + 4000;
       while (!fresh && Date.now() < deadline) {
