@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import type { SessionRedisConnection } from 'nestjs-redis-session';
 import { createSampleApp } from './bootstrap';
@@ -36,8 +37,10 @@ async function main(): Promise<void> {
     });
   }
   await app.listen(config.port, config.host);
+  // The bound port, which differs from PORT when PORT=0 asks for any free one.
+  const { port } = app.getHttpServer().address() as AddressInfo;
   // Plain stdout (not the Nest logger), for tools that wait for this exact line.
-  console.log(`listening on http://${config.host}:${config.port}`);
+  console.log(`listening on http://${config.host}:${port}`);
 }
 
 main().catch((err) => {

@@ -177,6 +177,7 @@ describe('session controls', () => {
 
   describe('token rotation', () => {
     it('rotates the token of a session in use, keeps the old one working for the grace period, then kills it', async () => {
+      // The period must be above the grace (the options refuse anything else at boot).
       const { url, service } = await start({ rotation: { everySeconds: 2, graceSeconds: 1 } });
       const { token, session } = await service.issue({ userId: 'rot', data: { k: 1 } });
       // Rotation is due once two seconds have passed: poll (bounded) until a response carries a new cookie.
