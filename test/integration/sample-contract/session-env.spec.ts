@@ -4,7 +4,7 @@ import { startTestRedis, TestRedis, uniquePrefix } from '../../harness/redis';
 import { RunningTestApp, testApp } from '../../harness/test-app';
 import { waitFor } from '../../harness/wait';
 
-const TOKEN = /^sid=([A-Za-z0-9_-]{46});/;
+const TOKEN = /^sid=([A-Za-z0-9_-]{67});/;
 
 // SESSION_CACHE and SESSION_ROTATION_* as `npm run sample` reads them, on both adapters. The env → options mapping
 // itself is unit-tested (test/unit/sample-config.spec.ts); here the app boots with each and shows it.
