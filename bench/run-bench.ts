@@ -2,7 +2,7 @@ import { runMain } from './lib/run-main';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
-import { RedisServerProcess } from '../sample-app/redis/redis-server.process';
+import { RedisServerProcess } from '../tools/redis-server.process';
 import { BENCH_USER } from './apps/app-host';
 import type { LoadResult } from './load-worker';
 import { AppProcess } from './lib/app-process';

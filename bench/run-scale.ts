@@ -12,7 +12,7 @@ import { createClient } from 'redis';
 import { filter } from 'rxjs';
 import { splitToken, userDigest } from '../lib/store/session.token';
 import { INDEX_USER_FIELD, sessionKeys, userIndexKey } from '../lib/store/session.keys';
-import { RedisServerProcess } from '../sample-app/redis/redis-server.process';
+import { RedisServerProcess } from '../tools/redis-server.process';
 import { AppProcess } from './lib/app-process';
 import { LoadGenerator } from './lib/load-generator';
 import { describeMachine, machineInfo } from './lib/machine';

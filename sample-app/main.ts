@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import type { SessionRedisConnection } from 'nestjs-redis-session';
 import { createSampleApp } from './bootstrap';
 import { sampleConfigFromEnv } from './config/sample-config';
-import { RedisServerProcess } from './redis/redis-server.process';
+import { RedisServerProcess } from '../tools/redis-server.process';
 
 /**
  * Starts the sample app from the environment; every variable is listed in README "The sample app" and read by

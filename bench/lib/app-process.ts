@@ -1,6 +1,6 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort } from '../../sample-app/redis/redis-server.process';
+import { freePort } from '../../tools/redis-server.process';
 
 /** dist/bench, where the compiled apps and workers are. */
 export const BENCH_DIST = join(__dirname, '..');

@@ -457,8 +457,8 @@ export function exitOnSignals() {
 }
 
 function loadRedisServerProcess() {
-  // The repo's own helper (sample-app/redis/redis-server.process.ts), as `npm run build` compiled it.
-  const compiled = join(REPO_ROOT, 'dist', 'sample-app', 'redis', 'redis-server.process.js');
+  // The repo's own helper (tools/redis-server.process.ts), as `npm run build` compiled it.
+  const compiled = join(REPO_ROOT, 'dist', 'tools', 'redis-server.process.js');
   if (!existsSync(compiled)) throw new Error(`${compiled} is missing: run \`npm run build\` in the repo first`);
   return createRequire(import.meta.url)(compiled);
 }

@@ -2,7 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { createServer, Server } from 'node:net';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { assertRedisServerInstalled, RedisServerProcess } from '../../sample-app/redis/redis-server.process';
+import { assertRedisServerInstalled, RedisServerProcess } from '../../tools/redis-server.process';
 import { waitFor } from './wait';
 
 export interface ClusterTopologyOptions {

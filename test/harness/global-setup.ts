@@ -1,4 +1,4 @@
-import { assertRedisServerInstalled } from '../../sample-app/redis/redis-server.process';
+import { assertRedisServerInstalled } from '../../tools/redis-server.process';
 
 /**
  * Runs once before any suite. Tests need real Redis: without redis-server on PATH and without REDIS_URL the run

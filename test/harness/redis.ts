@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { RedisServerProcess } from '../../sample-app/redis/redis-server.process';
+import { RedisServerProcess } from '../../tools/redis-server.process';
 
 export { RedisServerProcess };
 

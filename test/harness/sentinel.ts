@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { assertRedisServerInstalled, RedisServerProcess } from '../../sample-app/redis/redis-server.process';
+import { assertRedisServerInstalled, RedisServerProcess } from '../../tools/redis-server.process';
 import { waitFor } from './wait';
 
 export interface SentinelTopologyOptions {

@@ -1,4 +1,4 @@
-import { freePort } from '../../sample-app/redis/redis-server.process';
+import { freePort } from '../../tools/redis-server.process';
 import { HttpClient, HttpResult } from '../harness/http-client';
 import { RedisServerProcess, startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';
 import { freezeRedis } from '../harness/redis-faults';

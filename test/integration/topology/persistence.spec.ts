@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { keysOfToken } from '../../harness/redis-inspect';
-import { RedisServerProcess } from '../../../sample-app/redis/redis-server.process';
+import { RedisServerProcess } from '../../../tools/redis-server.process';
 import { HttpResult } from '../../harness/http-client';
 import { uniquePrefix } from '../../harness/redis';
 import { RunningTestApp, testApp } from '../../harness/test-app';
