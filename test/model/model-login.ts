@@ -105,7 +105,7 @@ function addSession(w: World, ex: ExecutedOp, userId: string, token: string, id:
   const absolute = absoluteMsOf(remembered);
   const s: ModelSession = {
     n: w.sessions.length, userId, userAgent: ex.userAgent ?? '', remembered, createdAt: Number(body?.createdAt),
-    issued: { lo: t0, hi: t1 }, ids: [id], absolute: { lo: t0 + absolute, hi: t1 + absolute },
+    current: token, issued: { lo: t0, hi: t1 }, issuedStep: ex.step, ids: [id], absolute: { lo: t0 + absolute, hi: t1 + absolute },
     idle: { lo: t0 + idle, hi: t1 + idle }, fields: {},
   };
   w.sessions.push(s);

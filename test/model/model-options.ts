@@ -60,6 +60,8 @@ export function sessionOptionsFor(
     keyPrefix,
     instanceId,
     checkRedisAtBoot: false,
+    // The checker's own load (many combinations at once on a small machine) must not turn into 503s.
+    redisCommandTimeoutMs: 5000,
     idleTimeoutSeconds: TIMING.idleMs / 1000,
     absoluteTimeoutSeconds: TIMING.absoluteMs / 1000,
     rememberMe: { idleTimeoutSeconds: TIMING.rememberedIdleMs / 1000, absoluteTimeoutSeconds: TIMING.rememberedAbsoluteMs / 1000 },

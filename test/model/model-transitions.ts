@@ -79,7 +79,9 @@ function effectOf(o: AuthOutcome, cfg: ModelConfig, ex: ExecutedOp): Violation |
       // Every earlier token dies at once: regenerate follows a privilege change.
       for (const t of tokensOf(w, n!)) killToken(w, t, ex.step);
       w.tokens[token] = { session: n! };
+      s.current = token;
       s.issued = { lo: obs.t0, hi: obs.t1 };
+      s.issuedStep = ex.step;
       noteId(w, n!, String(obs.body?.id), ex.step, true);
       return;
     }

@@ -35,8 +35,11 @@ export interface ModelSession {
   userAgent: string;
   remembered: boolean;
   createdAt?: number;
-  /** When its token was last issued (login, rotation, regenerate): rotation falls due `everySeconds` later. */
+  /** The token issued last (login, rotation, regenerate), dead or not. */
+  current: string;
+  /** When it was issued: rotation falls due `everySeconds` later. */
   issued: Window;
+  issuedStep: number;
   /** Every public id the session has shown; the first is the one login answered. */
   ids: string[];
   absolute: Window;
@@ -115,9 +118,9 @@ export function tokenValid(tok: TokenState, t0: number, t1: number): Tri {
 
 export const tokensOf = (w: World, n: number) => Object.keys(w.tokens).filter((t) => w.tokens[t].session === n);
 
-/** The token a session answers to without grace: the one no rotation or regenerate replaced. */
-export const currentToken = (w: World, n: number) =>
-  tokensOf(w, n).find((t) => !w.tokens[t].dead && !w.tokens[t].replacedAt);
+/** The token a session answers to without grace: the one issued last, unless it is dead. */
+export const currentToken = (w: World, n: number): string | undefined =>
+  w.tokens[w.sessions[n].current]?.dead ? undefined : w.sessions[n].current;
 
 export const sessionsOfUser = (w: World, userId: string) => w.sessions.filter((s) => s.userId === userId);
 
@@ -156,11 +159,13 @@ export function slide(w: World, n: number, t0: number, t1: number, cfg: ModelCon
 export function registerRotation(w: World, n: number, tokens: string[], t0: number, t1: number, step: number, dead = false): void {
   for (const token of tokens) {
     if (w.tokens[token]) continue;
-    const current = currentToken(w, n);
-    if (current) w.tokens[current].replacedAt = { lo: t0, hi: t1 };
+    const s = w.sessions[n];
+    w.tokens[s.current].replacedAt ??= { lo: t0, hi: t1 };
     w.tokens[token] = { session: n };
-    if (dead || w.sessions[n].ended !== undefined) killToken(w, token, step);
-    w.sessions[n].issued = { lo: t0, hi: t1 };
+    if (dead || s.ended !== undefined) killToken(w, token, step);
+    s.current = token;
+    s.issued = { lo: t0, hi: t1 };
+    s.issuedStep = step;
   }
 }
 
