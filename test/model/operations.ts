@@ -64,31 +64,38 @@ function opArbitrary(combo: Combo): fc.Arbitrary<Op> {
   return fc.oneof(...choices);
 }
 
-function waitArbitrary(combo: Combo): fc.Arbitrary<Op> {
-  const targets = combo.rotation
-    ? (['rotation-due', 'rotation-due', 'expiry-edge', 'cache-refresh'] as const)
-    : (['expiry-edge', 'cache-refresh'] as const);
-  return fc.record({ kind: fc.constant('wait' as const), until: fc.constantFrom(...targets), browser });
+function waitKind(combo: Combo): fc.Arbitrary<'rotation-due' | 'expiry-edge' | 'cache-refresh'> {
+  return combo.rotation
+    ? fc.constantFrom('rotation-due', 'rotation-due', 'expiry-edge', 'cache-refresh')
+    : fc.constantFrom('expiry-edge', 'cache-refresh');
 }
 
 /**
- * A run: 10 to `maxSteps` steps; about a third are groups of 2-3 concurrent operations, which are built to collide
- * (they share a browser more often than not), and a few are waits that let real time pass.
+ * A run: between 6 and `maxSteps` steps. About a third are groups of 2-3 concurrent operations, built to collide
+ * (they share a browser more often than not), and some are races: a browser logs in, waits until its session is
+ * due for rotation or near its expiry, then sends a group.
  */
 export function scenarioArbitrary(combo: Combo, maxSteps: number): fc.Arbitrary<Scenario> {
   const op = opArbitrary(combo);
-  const sameBrowser = (ops: Op[], b: number): Op[] => ops.map((o) => ('browser' in o && o.kind !== 'wait' ? { ...o, browser: b } : o));
+  const onBrowser = (ops: Op[], b: number): Op[] => ops.map((o) => ('browser' in o && o.kind !== 'wait' ? { ...o, browser: b } : o));
   const group = fc
     .tuple(fc.array(op, { minLength: 2, maxLength: 3 }), fc.boolean(), browser)
-    .map(([ops, collide, b]) => (collide ? sameBrowser(ops, b) : ops));
-  const step: fc.Arbitrary<Step> = fc.oneof(
-    { weight: 6, arbitrary: op.map((o) => [o]) },
+    .map(([ops, collide, b]): Step[] => [collide ? onBrowser(ops, b) : ops]);
+  const race = fc
+    .tuple(waitKind(combo), browser, fc.nat({ max: USERS.length - 1 }), fc.boolean(), on, fc.array(op, { minLength: 2, maxLength: 3 }))
+    .map(([until, b, user, remember, where, ops]): Step[] => [
+      [{ kind: 'login', browser: b, user, remember, on: where }],
+      [{ kind: 'wait', until, browser: b }],
+      onBrowser(ops, b),
+    ]);
+  const steps: fc.Arbitrary<Step[]> = fc.oneof(
+    { weight: 6, arbitrary: op.map((o): Step[] => [[o]]) },
     { weight: 3, arbitrary: group },
-    { weight: 1, arbitrary: waitArbitrary(combo).map((o) => [o]) },
+    { weight: 2, arbitrary: race },
   );
   return fc.record({
     policy: combo.limit ? fc.constantFrom<LimitPolicy>('evict-oldest', 'refuse') : fc.constant<LimitPolicy>('evict-oldest'),
-    steps: fc.array(step, { minLength: 10, maxLength: maxSteps }),
+    steps: fc.array(steps, { minLength: 5, maxLength: Math.ceil(maxSteps / 1.5) }).map((chunks) => chunks.flat()),
   });
 }
 
