@@ -33,7 +33,7 @@ export class OpRunner {
         return ex;
       }
       case 'kill-subscribers':
-        await this.deployment.killer.kill();
+        await this.deployment.killer.kill(op.pick);
         return ex;
       case 'sweep':
         ex.sweep = await this.deployment.instances[op.on].sweeper.sweep();

@@ -17,8 +17,11 @@ export type Op =
   /** A stale tab: the browser sends one of the tokens it held before (`age` back in its history). */
   | { kind: 'replay'; browser: number; age: number; on: InstanceName }
   | { kind: 'sweep'; on: InstanceName }
-  /** CLIENT KILL TYPE pubsub: every subscriber connection of both instances drops and reconnects by itself. */
-  | { kind: 'kill-subscribers' }
+  /**
+   * Subscriber connections drop and reconnect by themselves: all of them (CLIENT KILL TYPE pubsub), or just the
+   * `pick`-th (by name, then age), which leaves one instance, or one of its feeds, deaf while the rest hear.
+   */
+  | { kind: 'kill-subscribers'; pick: number | 'all' }
   /** Lets real time pass: until the browser's session is due for rotation, near its expiry, or a cache refresh. */
   | { kind: 'wait'; until: 'rotation-due' | 'expiry-edge' | 'cache-refresh'; browser: number };
 
@@ -58,7 +61,7 @@ function opArbitrary(combo: Combo): fc.Arbitrary<Op> {
     { weight: 1, arbitrary: plain('list') },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('replay' as const), browser, age: fc.nat({ max: 3 }), on }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('sweep' as const), on }) },
-    { weight: 1, arbitrary: fc.constant({ kind: 'kill-subscribers' as const }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('kill-subscribers' as const), pick: fc.oneof(fc.constant<'all'>('all'), fc.nat({ max: 7 })) }) },
   ];
   if (combo.binding) choices.push({ weight: 2, arbitrary: plain('thief') });
   return fc.oneof(...choices);
@@ -114,7 +117,7 @@ export function describeOp(op: AnyOp): string {
     case 'sweep':
       return `sweep@${op.on}`;
     case 'kill-subscribers':
-      return 'CLIENT KILL TYPE pubsub';
+      return op.pick === 'all' ? 'CLIENT KILL TYPE pubsub' : `CLIENT KILL one subscriber (#${op.pick})`;
     case 'wait':
       return `wait (${op.until} of b${op.browser})`;
     case 'probe':

@@ -11,14 +11,24 @@ export interface Outage {
 /** Subscribed connections by name, with their most channels + patterns: what "every subscription is back" means. */
 type PubSubSnapshot = Map<string, number[]>;
 
-async function pubSubClients(admin: Redis): Promise<PubSubSnapshot> {
+interface PubSubClient {
+  id: string;
+  name: string;
+  subscriptions: number;
+}
+
+async function pubSubClients(admin: Redis): Promise<PubSubClient[]> {
   const list = (await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
-  const out: PubSubSnapshot = new Map();
-  for (const line of list.split('\n').filter(Boolean)) {
+  return list.split('\n').filter(Boolean).map((line) => {
     const field = (k: string) => new RegExp(`(?:^| )${k}=(\\S*)`).exec(line)?.[1] ?? '';
-    const name = field('name');
-    const subscriptions = Number(field('sub')) + Number(field('psub'));
-    out.set(name, [...(out.get(name) ?? []), subscriptions].sort((a, b) => b - a));
+    return { id: field('id'), name: field('name'), subscriptions: Number(field('sub')) + Number(field('psub')) };
+  });
+}
+
+async function snapshot(admin: Redis): Promise<PubSubSnapshot> {
+  const out: PubSubSnapshot = new Map();
+  for (const c of await pubSubClients(admin)) {
+    out.set(c.name, [...(out.get(c.name) ?? []), c.subscriptions].sort((a, b) => b - a));
   }
   return out;
 }
@@ -56,17 +66,23 @@ export class SubscriberKiller {
 
   /** Notes the subscriptions of a freshly booted deployment (every later outage ends when they are all back). */
   async noteBaseline(): Promise<void> {
-    this.baseline = merge(this.baseline, await pubSubClients(this.admin));
+    this.baseline = merge(this.baseline, await snapshot(this.admin));
   }
 
-  async kill(): Promise<void> {
+  /** Kills every subscriber connection, or the `pick`-th one (ordered by name, then age). */
+  async kill(pick: number | 'all'): Promise<void> {
     await this.noteBaseline();
     const outage: Outage = { from: Date.now(), to: Infinity };
     this.outages.push(outage);
-    await this.admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    if (pick === 'all') {
+      await this.admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    } else {
+      const clients = (await pubSubClients(this.admin)).sort((a, b) => a.name.localeCompare(b.name) || Number(a.id) - Number(b.id));
+      if (clients.length > 0) await this.admin.call('CLIENT', 'KILL', 'ID', clients[pick % clients.length].id);
+    }
     const baseline = this.baseline;
     this.watchers.push(
-      waitFor(() => pubSubClients(this.admin), (now) => covers(now, baseline), {
+      waitFor(() => snapshot(this.admin), (now) => covers(now, baseline), {
         timeoutMs: 5000, intervalMs: 10, what: 'every subscriber to reconnect and resubscribe',
       }).then(
         () => void (outage.to = Date.now()),
