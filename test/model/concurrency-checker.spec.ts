@@ -10,12 +10,12 @@ import { runScenario } from './scenario-run';
  * private Redis and checks every answer against a reference model (see reference-model.ts for what it allows).
  *
  * Knobs (set by `npm run test:model -- --runs N --seed S --path P --combo TEXT --steps N`):
- *   MODEL_RUNS runs per combination (default 3), MODEL_STEPS most steps per run (default 18),
+ *   MODEL_RUNS runs per combination (default 3), MODEL_STEPS about the most steps per run (default 24),
  *   MODEL_SEED / MODEL_PATH replay what a failure printed, MODEL_COMBO keeps the combinations whose name has it,
  *   MODEL_SHRINK_MS how long shrinking a failure may take (default 20000).
  */
 const RUNS = Number(process.env.MODEL_RUNS ?? 3);
-const MAX_STEPS = Number(process.env.MODEL_STEPS ?? 18);
+const MAX_STEPS = Number(process.env.MODEL_STEPS ?? 24);
 const SEED = process.env.MODEL_SEED ? Number(process.env.MODEL_SEED) : undefined;
 const PATH = process.env.MODEL_PATH || undefined;
 const SHRINK_MS = Number(process.env.MODEL_SHRINK_MS ?? 20_000);

@@ -74,7 +74,7 @@ function waitKind(combo: Combo): fc.Arbitrary<'rotation-due' | 'expiry-edge' | '
 }
 
 /**
- * A run: between 6 and `maxSteps` steps. About a third are groups of 2-3 concurrent operations, built to collide
+ * A run: about 5 to `maxSteps` steps. About a third are groups of 2-3 concurrent operations, built to collide
  * (they share a browser more often than not), and some are races: a browser logs in, waits until its session is
  * due for rotation or near its expiry, then sends a group.
  */
@@ -91,14 +91,27 @@ export function scenarioArbitrary(combo: Combo, maxSteps: number): fc.Arbitrary<
       [{ kind: 'wait', until, browser: b }],
       onBrowser(ops, b),
     ]);
+  // A cached session ended on one instance while subscriber connections drop: the other must not serve it on.
+  const cacheRace = fc
+    .tuple(browser, on, fc.nat({ max: 7 }), fc.constantFrom('logout', 'logout-all', 'regenerate') , fc.boolean())
+    .map(([b, reader, pick, kind, sameBrowser]): Step[] => {
+      const other = reader === 'A' ? 'B' : 'A';
+      const ender = sameBrowser ? b : (b + 1) % BROWSERS;
+      return [
+        [{ kind: 'read', browser: b, on: reader }],
+        [{ kind: 'kill-subscribers', pick }, { kind, browser: ender, on: other }],
+        [{ kind: 'read', browser: b, on: reader }],
+      ];
+    });
   const steps: fc.Arbitrary<Step[]> = fc.oneof(
     { weight: 6, arbitrary: op.map((o): Step[] => [[o]]) },
     { weight: 3, arbitrary: group },
     { weight: 2, arbitrary: race },
+    { weight: combo.cache === 'off' ? 0 : 1, arbitrary: cacheRace },
   );
   return fc.record({
     policy: combo.limit ? fc.constantFrom<LimitPolicy>('evict-oldest', 'refuse') : fc.constant<LimitPolicy>('evict-oldest'),
-    steps: fc.array(steps, { minLength: 5, maxLength: Math.ceil(maxSteps / 1.5) }).map((chunks) => chunks.flat()),
+    steps: fc.array(steps, { minLength: 4, maxLength: Math.ceil(maxSteps / 2) }).map((chunks) => chunks.flat()),
   });
 }
 

@@ -8,6 +8,9 @@ export interface Outage {
   to: number;
 }
 
+/** How long before a kill a published message may still sit unread in the killed connection's buffer. */
+const IN_FLIGHT_MS = 50;
+
 /** Subscribed connections by name, with their most channels + patterns: what "every subscription is back" means. */
 type PubSubSnapshot = Map<string, number[]>;
 
@@ -96,8 +99,11 @@ export class SubscriberKiller {
     await Promise.all(this.watchers);
   }
 
-  /** Whether an event published at some moment of `window` may have been lost to an outage. */
+  /**
+   * Whether an event published at some moment of `window` may have been lost to an outage (or to the kill itself:
+   * a message still in a socket's buffer when its connection is killed is gone too).
+   */
   mayHaveLost(window: { lo: number; hi: number }): boolean {
-    return this.outages.some((o) => window.lo <= o.to && window.hi >= o.from);
+    return this.outages.some((o) => window.lo <= o.to && window.hi >= o.from - IN_FLIGHT_MS);
   }
 }
