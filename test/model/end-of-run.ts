@@ -1,5 +1,6 @@
 import { keysUnder } from '../harness/redis';
 import { keysOfToken } from '../harness/redis-inspect';
+import { waitFor } from '../harness/wait';
 import { checkClaims, endsToWaitFor } from './claims-check';
 import type { Deployment } from './deployment';
 import type { ModelChecker } from './model-checker';
@@ -8,7 +9,12 @@ import type { OpRunner } from './op-runner';
 import type { AuditOp } from './operations';
 import { currentToken, sessionsOfUser, World } from './reference-model';
 import { Violation } from './violation';
-import { waitFor } from '../harness/wait';
+
+/**
+ * End-of-run checks to leave out while exploring (MODEL_IGNORE=events,index,lostWrite): a library that fails one
+ * of them in every run would otherwise hide whatever else is wrong. Never set by default.
+ */
+const IGNORED = new Set((process.env.MODEL_IGNORE ?? '').split(',').filter(Boolean));
 
 /**
  * What a run ends with, once every step is done:
@@ -18,12 +24,6 @@ import { waitFor } from '../harness/wait';
  * - no session key of an ended session is left in Redis, and every key under the prefix has a TTL (1, 3);
  * - every session end was claimed exactly once (4).
  */
-/**
- * End-of-run checks to leave out while exploring (MODEL_IGNORE=events,index,lostWrite): a library that fails one
- * of them in every run would otherwise hide whatever else is wrong. Never set by default.
- */
-const IGNORED = new Set((process.env.MODEL_IGNORE ?? '').split(',').filter(Boolean));
-
 export async function auditEndOfRun(checker: ModelChecker, runner: OpRunner, deployment: Deployment, firstStep: number): Promise<void> {
   let step = firstStep;
   const send = async (op: AuditOp) => checker.check([await runner.run(op, step++, '')]);

@@ -77,7 +77,8 @@ export class ModelChecker {
     let target: number | undefined;
     if (op.until === 'cache-refresh') target = now + TIMING.cacheRefreshMs + 50;
     else if (s && !s.ended && op.until === 'rotation-due') target = s.issued.hi + TIMING.rotationEveryMs + 2 * TIMING.slackMs;
-    else if (s && !s.ended) target = deadline(s).lo;
+    else if (s && !s.ended && op.until === 'expiry-edge') target = deadline(s).lo;
+    else if (s && !s.ended) target = deadline(s).hi + 2 * TIMING.slackMs;
     if (target === undefined || target <= now) return undefined;
     const until = Math.min(target, now + this.waitBudgetMs);
     this.waitBudgetMs -= until - now;
@@ -109,7 +110,7 @@ export class ModelChecker {
     for (const o of [ex.list, ex.obs]) {
       if (!o) continue;
       const sets = o.setTokens.map((t) => this.tokenName(t)).join(',');
-      const body = o.body === undefined ? '' : ` ${JSON.stringify(o.body).slice(0, 160)}`;
+      const body = o.body === undefined || o.status === 401 ? '' : ` ${JSON.stringify(o.body).slice(0, 160)}`;
       parts.push(`[${this.tokenName(o.sentToken)}] -> ${o.status}${sets ? ` set ${sets}` : ''}${o.cleared ? ' cleared' : ''}${body} (${o.t0 % 100000}..${o.t1 % 100000})`);
     }
     if (ex.target) parts.push(`target ${ex.target.id}`);

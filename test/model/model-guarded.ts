@@ -31,7 +31,11 @@ export function guarded(
   }
   const req = { token: obs.sentToken, t0: obs.t0, t1: obs.t1, step: ex.step, rotationTokens, guardOnly: GUARD_ONLY.has(ex.op.kind) };
   const outcomes = authenticate(w, cfg, req, accepted);
-  if (outcomes instanceof Violation) return outcomes;
+  if (outcomes instanceof Violation) {
+    // Invariant 1 covers writes: one to an ended session must be refused, never applied.
+    const isWrite = ex.op.kind === 'write' || ex.op.kind === 'unset';
+    return isWrite && outcomes.invariant === 'resurrection' ? new Violation('lostWrite', `a write was acknowledged: ${outcomes.message}`) : outcomes;
+  }
   if (!accepted) return outcomes.map((o) => o.world);
   for (const o of outcomes) {
     const v = effect(o);

@@ -28,7 +28,7 @@ export function applyLogin(w: World, cfg: ModelConfig, ex: ExecutedOp): World[] 
   if (afterPrevious instanceof Violation) return afterPrevious;
   const worlds: World[] = [];
   let refusal: Violation | undefined;
-  for (const { world } of afterPrevious) {
+  for (const world of afterPrevious) {
     if (obs.status === 409) {
       const live = sessionsOfUser(world, userId).filter((s) => sessionAlive(s, obs.t0, obs.t1) !== 'no');
       if (live.length >= cfg.limit) worlds.push(world);
@@ -43,28 +43,24 @@ export function applyLogin(w: World, cfg: ModelConfig, ex: ExecutedOp): World[] 
   return worlds;
 }
 
-interface PreviousOutcome {
-  world: World;
-}
-
 /**
  * The guard's verdict on the cookie a login brings is not visible (the route is public), so both are tried. When
  * it accepted, the session ends (reason 'login'); after a 409 it may also have been kept (the limit checked first).
  */
-function endPrevious(w: World, cfg: ModelConfig, ex: ExecutedOp, rotationTokens: string[]): PreviousOutcome[] | Violation {
+function endPrevious(w: World, cfg: ModelConfig, ex: ExecutedOp, rotationTokens: string[]): World[] | Violation {
   const obs = ex.obs!;
   const req = { token: obs.sentToken, t0: obs.t0, t1: obs.t1, step: ex.step, rotationTokens, guardOnly: false };
-  const out: PreviousOutcome[] = [];
+  const out: World[] = [];
   const accepted = authenticate(w, cfg, req, true);
   if (!(accepted instanceof Violation)) {
     for (const { world, session } of accepted) {
-      if (obs.status === 409) out.push({ world: cloneWorld(world) });
+      if (obs.status === 409) out.push(cloneWorld(world));
       endSession(world, session!, 'login', obs.t0, obs.t1, ex.step);
-      out.push({ world });
+      out.push(world);
     }
   }
   const refused = authenticate(w, cfg, req, false);
-  if (!(refused instanceof Violation)) out.push(...refused.map((o) => ({ world: o.world })));
+  if (!(refused instanceof Violation)) out.push(...refused.map((o) => o.world));
   if (out.length === 0) return accepted instanceof Violation ? accepted : (refused as Violation);
   return out;
 }

@@ -22,8 +22,13 @@ export type Op =
    * `pick`-th (by name, then age), which leaves one instance, or one of its feeds, deaf while the rest hear.
    */
   | { kind: 'kill-subscribers'; pick: number | 'all' }
-  /** Lets real time pass: until the browser's session is due for rotation, near its expiry, or a cache refresh. */
-  | { kind: 'wait'; until: 'rotation-due' | 'expiry-edge' | 'cache-refresh'; browser: number };
+  /**
+   * Lets real time pass: until the browser's session is due for rotation, reaches the window where it may expire
+   * any moment, is certainly expired, or until the caches have re-read Redis.
+   */
+  | { kind: 'wait'; until: WaitTarget; browser: number };
+
+export type WaitTarget = 'rotation-due' | 'expiry-edge' | 'expired' | 'cache-refresh';
 
 /** Requests the checker itself sends at the end of a run (never generated). */
 export type AuditOp =
@@ -67,10 +72,10 @@ function opArbitrary(combo: Combo): fc.Arbitrary<Op> {
   return fc.oneof(...choices);
 }
 
-function waitKind(combo: Combo): fc.Arbitrary<'rotation-due' | 'expiry-edge' | 'cache-refresh'> {
+function waitKind(combo: Combo): fc.Arbitrary<WaitTarget> {
   return combo.rotation
-    ? fc.constantFrom('rotation-due', 'rotation-due', 'expiry-edge', 'cache-refresh')
-    : fc.constantFrom('expiry-edge', 'cache-refresh');
+    ? fc.constantFrom<WaitTarget>('rotation-due', 'rotation-due', 'expiry-edge', 'expired', 'cache-refresh')
+    : fc.constantFrom<WaitTarget>('expiry-edge', 'expiry-edge', 'expired', 'cache-refresh');
 }
 
 /**
@@ -93,7 +98,7 @@ export function scenarioArbitrary(combo: Combo, maxSteps: number): fc.Arbitrary<
     ]);
   // A cached session ended on one instance while subscriber connections drop: the other must not serve it on.
   const cacheRace = fc
-    .tuple(browser, on, fc.nat({ max: 7 }), fc.constantFrom('logout', 'logout-all', 'regenerate') , fc.boolean())
+    .tuple(browser, on, fc.nat({ max: 7 }), fc.constantFrom('logout', 'logout-all', 'regenerate'), fc.boolean())
     .map(([b, reader, pick, kind, sameBrowser]): Step[] => {
       const other = reader === 'A' ? 'B' : 'A';
       const ender = sameBrowser ? b : (b + 1) % BROWSERS;
