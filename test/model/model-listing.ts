@@ -67,8 +67,15 @@ export function applyRevokeDelete(w: World, cfg: ModelConfig, ex: ExecutedOp): W
 
 function revokeTarget(w: World, n: number, ex: ExecutedOp): Violation | void {
   const del = ex.obs!;
-  const target = sessionOfEntry(w, w.sessions[n].userId, ex.target!);
+  const caller = w.sessions[n];
+  // The listing noted the target's id; creation time is the fallback. The browser may have logged in as another
+  // user between its listing and its delete: then the target is that other user's, and "not found" is right.
+  const target = w.sessions.find((s) => s.ids.includes(ex.target!.id)) ?? sessionOfEntry(w, caller.userId, ex.target!);
   if (!target) return new Violation('index', `revoke target ${JSON.stringify(ex.target)} is no session the model knows`);
+  if (target.userId !== caller.userId) {
+    if (del.status === 204) return new Violation('resurrection', `${caller.userId} revoked ${describeSession(target)} of another user`);
+    return;
+  }
   noteId(w, target.n, ex.target!.id, ex.step, false);
   const alive = sessionAlive(target, del.t0, del.t1);
   if (del.status === 204) {
