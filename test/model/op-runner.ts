@@ -1,4 +1,4 @@
-import { Browser, HttpObservation } from './browser';
+import { Browser } from './browser';
 import type { Deployment } from './deployment';
 import type { ExecutedOp } from './executed-op';
 import { AnyOp, USERS } from './operations';
@@ -136,4 +136,3 @@ function replayToken(b: Browser, age: number): string | null {
   return old[Math.max(0, old.length - 1 - age)];
 }
 
-export type { HttpObservation };
