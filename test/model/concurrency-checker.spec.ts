@@ -9,10 +9,10 @@ import { runScenario } from './scenario-run';
  * x session limits. This drives random sequences and interleavings of operations through two app instances on one
  * private Redis and checks every answer against a reference model (see reference-model.ts for what it allows).
  *
- * Knobs (set by `npm run test:model -- --runs N --seed S --path P --combo TEXT --steps N`):
+ * Knobs (set by `npm run test:model -- --runs N --seed S --path P --combo TEXT --steps N`, see README.md):
  *   MODEL_RUNS runs per combination (default 3), MODEL_STEPS about the most steps per run (default 24),
- *   MODEL_SEED / MODEL_PATH replay what a failure printed, MODEL_COMBO keeps the combinations whose name has it,
- *   MODEL_SHRINK_MS how long shrinking a failure may take (default 20000).
+ *   MODEL_SEED / MODEL_PATH replay what a failure printed (a path belongs to one combination: add MODEL_COMBO),
+ *   MODEL_COMBO keeps the combinations whose name has it, MODEL_SHRINK_MS how long shrinking may take (20000).
  */
 const RUNS = Number(process.env.MODEL_RUNS ?? 3);
 const MAX_STEPS = Number(process.env.MODEL_STEPS ?? 24);
