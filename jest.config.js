@@ -10,4 +10,6 @@ module.exports = {
   testMatch: ['<rootDir>/lib/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   globalSetup: '<rootDir>/test/harness/global-setup.ts',
   testTimeout: 30000,
+  // test/model runs its 24 feature combinations as concurrent tests: they wait on real time (expiry, rotation).
+  maxConcurrency: 24,
 };

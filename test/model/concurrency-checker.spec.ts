@@ -1,0 +1,54 @@
+import fc from 'fast-check';
+import { startTestRedis } from '../harness/redis';
+import { comboName, COMBOS, redisArgsFor } from './model-options';
+import { scenarioArbitrary } from './operations';
+import { runScenario } from './scenario-run';
+
+/**
+ * Features that each work alone can break where they meet: token rotation x writes x logout x local cache x events
+ * x session limits. This drives random sequences and interleavings of operations through two app instances on one
+ * private Redis and checks every answer against a reference model (see reference-model.ts for what it allows).
+ *
+ * Knobs (set by `npm run test:model -- --runs N --seed S --path P --combo TEXT --steps N`, see README.md):
+ *   MODEL_RUNS runs per combination (default 3), MODEL_STEPS about the most steps per run (default 24),
+ *   MODEL_SEED / MODEL_PATH replay what a failure printed (a path belongs to one combination: add MODEL_COMBO),
+ *   MODEL_COMBO keeps the combinations whose name has it, MODEL_SHRINK_MS how long shrinking may take (20000).
+ */
+const RUNS = Number(process.env.MODEL_RUNS ?? 3);
+const MAX_STEPS = Number(process.env.MODEL_STEPS ?? 24);
+const SEED = process.env.MODEL_SEED ? Number(process.env.MODEL_SEED) : undefined;
+const PATH = process.env.MODEL_PATH || undefined;
+const SHRINK_MS = Number(process.env.MODEL_SHRINK_MS ?? 20_000);
+const ONLY = process.env.MODEL_COMBO;
+
+/** A run lasts a few seconds (its waits are capped), plus boot and the end-of-run audit. */
+const RUN_BOUND_MS = 12_000;
+
+const combos = COMBOS.filter((c) => !ONLY || comboName(c).includes(ONLY));
+
+// Concurrent tests: the runs wait on real time (expiry, rotation), so the combinations share the wall clock.
+describe('model-based concurrency checker: two instances on one Redis', () => {
+  for (const combo of combos) {
+    it.concurrent(comboName(combo), async () => {
+      const redis = await startTestRedis(redisArgsFor(combo), { private: true });
+      let failedAt: number | undefined;
+      try {
+        await fc.assert(
+          fc.asyncProperty(scenarioArbitrary(combo, MAX_STEPS), async (scenario) => {
+            // Shrinking re-runs smaller scenarios in real time: past its budget, stop trying smaller ones.
+            if (failedAt !== undefined && Date.now() - failedAt > SHRINK_MS) return;
+            try {
+              await runScenario(redis, combo, scenario);
+            } catch (err) {
+              failedAt ??= Date.now();
+              throw err;
+            }
+          }),
+          { numRuns: RUNS, seed: SEED, path: PATH, endOnFailure: PATH !== undefined },
+        );
+      } finally {
+        await redis.close();
+      }
+    }, RUNS * RUN_BOUND_MS + SHRINK_MS + RUN_BOUND_MS);
+  }
+});
