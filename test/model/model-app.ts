@@ -1,5 +1,5 @@
 import {
-  Body, Controller, Delete, Get, HttpCode, Module, NotFoundException, Param, Post, Put, Req, Res, UseGuards,
+  Body, Controller, Delete, Get, HttpCode, Module, NotFoundException, Param, Post, Put, UseGuards,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -21,10 +21,8 @@ class ModelController {
   @Post('login')
   @PublicRoute()
   @HttpCode(200)
-  async login(
-    @Body() body: { userId: string; remember?: boolean }, @Req() req: never, @Res({ passthrough: true }) res: unknown,
-  ) {
-    const s = await this.sessions.create(req, res, { userId: body.userId, remember: body.remember === true });
+  async login(@Body() body: { userId: string; remember?: boolean }) {
+    const s = await this.sessions.create({ userId: body.userId, remember: body.remember === true });
     return { id: s.id, createdAt: s.createdAt.getTime() };
   }
 
@@ -47,8 +45,8 @@ class ModelController {
 
   @Post('logout')
   @HttpCode(204)
-  async logout(@Session() s: ActiveSession, @Res({ passthrough: true }) res: unknown) {
-    await this.sessions.destroy(s, res);
+  async logout(@Session() s: ActiveSession) {
+    await this.sessions.destroy(s);
   }
 
   @Post('logout-all')
@@ -71,8 +69,8 @@ class ModelController {
 
   @Post('regenerate')
   @HttpCode(200)
-  async regenerate(@Session() s: ActiveSession, @Req() req: never, @Res({ passthrough: true }) res: unknown) {
-    const next = await this.sessions.regenerate(s, res, req);
+  async regenerate(@Session() s: ActiveSession) {
+    const next = await this.sessions.regenerate(s);
     return { id: next.id, createdAt: next.createdAt.getTime() };
   }
 
