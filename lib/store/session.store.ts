@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { isCluster } from '../redis/redis.topology';
 import {
@@ -8,7 +8,8 @@ import { SessionDataTooLargeError, SessionLimitError, SessionUnavailableError } 
 import type { ResolvedSessionOptions } from '../options/session.options';
 import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from '../session.tokens';
 import type { InvalidationReason } from '../session.types';
-import { RedisOperation, SessionMetrics } from '../session.metrics';
+import { SessionMetrics } from '../session.metrics';
+import { RedisCalls } from './redis.calls';
 import { eventsChannel, INDEX_USER_FIELD, sessionKeys, userIndexKey } from './session.keys';
 import { defineSessionScripts, TouchReply } from './session.scripts';
 import { DATA_FIELD_PREFIX, decodeSession, StoredSession } from './stored.session';
@@ -29,15 +30,12 @@ export type RenewKind = 'rotation' | 'regenerate';
  */
 @Injectable()
 export class SessionStore {
-  private readonly logger = new Logger('SessionStore');
   private readonly prefix: string;
   private readonly channel: string;
-  private lastFailureLog = 0;
   private readonly codec: ValueCodec;
   /** Shares one round trip among the touches of one event-loop turn; absent on Cluster. */
   private readonly batcher?: TouchBatcher;
-  /** Redis clock minus ours (ms), from the last script reply: turns our command deadline into Redis time. */
-  private clockOffset?: number;
+  private readonly calls: RedisCalls;
 
   constructor(
     @Inject(SESSION_REDIS_CLIENT) private readonly redis: Redis | Cluster,
@@ -47,6 +45,7 @@ export class SessionStore {
     defineSessionScripts(redis);
     this.prefix = options.keyPrefix;
     this.codec = new ValueCodec(options.compressValuesOverBytes);
+    this.calls = new RedisCalls(metrics, options.redisCommandTimeoutMs);
     this.channel = options.events.enabled ? eventsChannel(options.keyPrefix) : '';
     if (options.batchTouches && !isCluster(redis)) this.batcher = new TouchBatcher(redis);
   }
@@ -56,27 +55,20 @@ export class SessionStore {
     userId: string, device: string, data: Record<string, unknown>, lifetime: { idleMs: number; absoluteMs: number },
     extra: { binding?: string; remembered?: boolean } = {},
   ): Promise<{ token: string; session: StoredSession }> {
-    const pairs: string[] = [];
+    const { pairs, bytes } = this.codec.encodeFields(data);
     if (extra.binding) pairs.push('b', extra.binding);
     if (extra.remembered) pairs.push('r', '1');
-    let bytes = 0;
-    for (const [name, value] of Object.entries(data)) {
-      const field = DATA_FIELD_PREFIX + name;
-      const json = this.codec.encode(name, value);
-      pairs.push(field, json);
-      bytes += Buffer.byteLength(field) + Buffer.byteLength(json);
-    }
     if (bytes > this.options.maxDataBytes) throw new SessionDataTooLargeError(bytes, this.options.maxDataBytes);
     const verifier = newVerifier();
     const digest = userDigest(userId);
     for (let draw = 0; draw < SELECTOR_DRAWS; draw++) {
       const selector = newSelector(userId);
       const keys = sessionKeys(this.prefix, selector);
-      const reply = await this.run('create', () =>
+      const reply = await this.calls.run('create', () =>
         this.redis.sessionCreate(
           keys.session, keys.index, sessionPartOf(selector), digest, userId, device, lifetime.idleMs,
           lifetime.absoluteMs, verifierHash(verifier), this.channel, this.options.instanceId, bytes,
-          this.options.maxSessionsPerUser, this.options.onSessionLimit === 'refuse' ? 'refuse' : 'evict', this.notAfter(),
+          this.options.maxSessionsPerUser, this.options.onSessionLimit === 'refuse' ? 'refuse' : 'evict', this.calls.notAfter(),
           ...pairs,
         ),
       ).catch((err: unknown) => {
@@ -89,7 +81,7 @@ export class SessionStore {
       if (reply[0] === -2) throw new SessionUnavailableError(new Error('create reached Redis after its deadline'));
       if (reply[0] === -1) throw new SessionLimitError(this.options.maxSessionsPerUser);
       const [now, expiresAt, absoluteExpiresAt] = reply;
-      this.noteClock(now);
+      this.calls.noteClock(now);
       this.metrics.sessionCreated();
       return {
         token: selector + verifier,
@@ -109,14 +101,14 @@ export class SessionStore {
   async touch(selector: string, presented: string, slide: boolean): Promise<StoredSession | null> {
     const keys = sessionKeys(this.prefix, selector);
     const field = sessionPartOf(selector);
-    const reply: TouchReply = await this.run('touch', () =>
+    const reply: TouchReply = await this.calls.run('touch', () =>
       this.batcher
         ? this.batcher.touch(keys.session, keys.index, field, presented, slide)
         : this.redis.sessionTouch(2, keys.session, keys.index, field, presented, slide ? '1' : '0').then((r) => r[0] || null),
     );
     if (!reply) return null;
     const [now, expiresAt, packed] = reply;
-    this.noteClock(now);
+    this.calls.noteClock(now);
     const session = decodeSession(selector, packed, now, expiresAt);
     if (slide) session.lastSeenAt = now;
     return session;
@@ -136,9 +128,9 @@ export class SessionStore {
     const own = Buffer.byteLength(field) + Buffer.byteLength(json);
     if (own > this.options.maxDataBytes) throw new SessionDataTooLargeError(own, this.options.maxDataBytes);
     const { session } = sessionKeys(this.prefix, selector);
-    const result = await this.run('set', () =>
+    const result = await this.calls.run('set', () =>
       this.redis.sessionSetField(
-        session, field, json, remove ? '1' : '0', this.options.maxDataBytes, this.notAfter(),
+        session, field, json, remove ? '1' : '0', this.options.maxDataBytes, this.calls.notAfter(),
         announce ? this.channel : '', publicId(selector),
       ),
     );
@@ -150,7 +142,7 @@ export class SessionStore {
   /** Reads one data field straight from Redis. */
   async getField(selector: string, name: string): Promise<unknown> {
     const { session } = sessionKeys(this.prefix, selector);
-    const raw = await this.run('get', () => this.redis.hget(session, DATA_FIELD_PREFIX + name));
+    const raw = await this.calls.run('get', () => this.redis.hget(session, DATA_FIELD_PREFIX + name));
     return raw === null ? undefined : decodeValue(raw);
   }
 
@@ -163,7 +155,7 @@ export class SessionStore {
       keys.push(sessionKeys(this.prefix, selector).session);
       args.push(sessionPartOf(selector), publicId(selector));
     }
-    const destroyed = await this.run('destroy', () => this.redis.sessionDestroy(keys.length, ...keys, ...args));
+    const destroyed = await this.calls.run('destroy', () => this.redis.sessionDestroy(keys.length, ...keys, ...args));
     this.metrics.sessionInvalidated(reason, destroyed);
     return destroyed;
   }
@@ -194,7 +186,7 @@ export class SessionStore {
       pipeline.hmget(session, 'd', 'c', 'l', 'a', 'i');
       pipeline.pttl(session);
     }
-    const replies = await this.run('list', () => pipeline.exec());
+    const replies = await this.calls.run('list', () => pipeline.exec());
     if (!replies) throw new SessionUnavailableError();
     const now = Date.now();
     const live: StoredSession[] = [];
@@ -228,15 +220,15 @@ export class SessionStore {
     const verifier = newVerifier();
     const keys = sessionKeys(this.prefix, session.selector);
     const everyMs = kind === 'rotation' ? this.options.rotation.everySeconds * 1000 : 0;
-    const reply = await this.run('renew', () =>
+    const reply = await this.calls.run('renew', () =>
       this.redis.sessionRenew(
         keys.session, keys.index, sessionPartOf(session.selector), current, verifierHash(verifier), graceMs,
-        this.channel, publicId(session.selector), this.options.instanceId, kind, this.notAfter(), everyMs,
+        this.channel, publicId(session.selector), this.options.instanceId, kind, this.calls.notAfter(), everyMs,
       ),
     );
     if (!reply) return null;
     if (reply[0] === -2) throw new SessionUnavailableError(new Error('renew reached Redis after its deadline'));
-    this.noteClock(reply[0]);
+    this.calls.noteClock(reply[0]);
     return { token: session.selector + verifier, verifier: verifierHash(verifier), now: reply[0], expiresAt: reply[1] };
   }
 
@@ -249,7 +241,7 @@ export class SessionStore {
   ): Promise<boolean> {
     const keys = sessionKeys(this.prefix, selector);
     defineSessionScripts(client);
-    const reported = await this.run('report', () =>
+    const reported = await this.calls.run('report', () =>
       client.sessionReportEnd(keys.session, keys.index, sessionPartOf(selector), this.channel, kind, detectedBy, publicId(selector)),
     );
     if (reported === 1) this.metrics.sessionExpired(kind);
@@ -264,41 +256,7 @@ export class SessionStore {
 
   private async selectorsOf(userId: string): Promise<string[]> {
     const digest = userDigest(userId);
-    const fields = await this.run('list', () => this.redis.hkeys(userIndexKey(this.prefix, digest)));
+    const fields = await this.calls.run('list', () => this.redis.hkeys(userIndexKey(this.prefix, digest)));
     return fields.filter((f) => f !== INDEX_USER_FIELD).map((part) => digest + part);
-  }
-
-  private noteClock(redisNow: number): void {
-    this.clockOffset = redisNow - Date.now();
-  }
-
-  /**
-   * The latest Redis time at which a write sent now may still run: our command timeout in Redis's clock, less a
-   * margin for the reply's way back. 0 (no limit) until a reply has told us Redis's clock.
-   */
-  private notAfter(): number {
-    if (this.clockOffset === undefined) return 0;
-    const timeout = this.options.redisCommandTimeoutMs;
-    return Date.now() + this.clockOffset + timeout - Math.min(100, Math.floor(timeout / 4));
-  }
-
-  /** The single place where a Redis failure becomes a 503. Logs at most every 5 s so an outage does not flood logs. */
-  private async run<T>(operation: RedisOperation, command: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    try {
-      const result = await command();
-      this.metrics.redisDuration(operation, performance.now() - started);
-      return result;
-    } catch (err) {
-      if (err instanceof SessionDataTooLargeError || err instanceof SessionUnavailableError || err instanceof SessionLimitError) {
-        throw err;
-      }
-      const now = Date.now();
-      if (now - this.lastFailureLog > 5000) {
-        this.lastFailureLog = now;
-        this.logger.error(`Redis command failed, answering 503: ${(err as Error).message}`);
-      }
-      throw new SessionUnavailableError(err);
-    }
   }
 }

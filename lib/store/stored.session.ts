@@ -39,8 +39,7 @@ export function idOf(stored: StoredSession): string {
 /** What touch scripts join a session's fields and values with (\x1f, unit separator); never stored by the library. */
 export const FIELD_SEPARATOR = '\x1f';
 
-/** Prefix of data fields in the session hash; metadata fields are single letters and never start with it. */
-export const DATA_FIELD_PREFIX = '.';
+export { DATA_FIELD_PREFIX } from './value.codec';
 
 /**
  * Sets a data field as an own property, whatever its name: plain assignment of `__proto__` would replace the

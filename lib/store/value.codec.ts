@@ -2,6 +2,9 @@ import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { SessionInputError } from '../errors/session-input.error';
 import { VALUE_NOT_JSON } from '../errors/messages';
 
+/** Prefix of data fields in the session hash; metadata fields are single letters and never start with it. */
+export const DATA_FIELD_PREFIX = '.';
+
 /** Marks a compressed value. JSON never starts with '~', so plain values need no marker at all. */
 const COMPRESSED = '~br:';
 
@@ -13,6 +16,19 @@ const COMPRESSED = '~br:';
  */
 export class ValueCodec {
   constructor(private readonly thresholdBytes: number) {}
+
+  /** Data as the hash's field/value pairs (`.<name>` → JSON), and the bytes they take (what maxDataBytes counts). */
+  encodeFields(data: Record<string, unknown>): { pairs: string[]; bytes: number } {
+    const pairs: string[] = [];
+    let bytes = 0;
+    for (const [name, value] of Object.entries(data)) {
+      const field = DATA_FIELD_PREFIX + name;
+      const json = this.encode(name, value);
+      pairs.push(field, json);
+      bytes += Buffer.byteLength(field) + Buffer.byteLength(json);
+    }
+    return { pairs, bytes };
+  }
 
   encode(name: string, value: unknown): string {
     let json: string | undefined;

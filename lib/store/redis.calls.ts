@@ -1,0 +1,51 @@
+import { Logger } from '@nestjs/common';
+import { SessionDataTooLargeError, SessionLimitError, SessionUnavailableError } from '../errors';
+import { RedisOperation, SessionMetrics } from '../session.metrics';
+
+/**
+ * How the store calls Redis: timed (the duration metric), with every failure turned into one 503 and logged at most
+ * every 5 s, and with the deadline after which a write must not run.
+ * @internal
+ */
+export class RedisCalls {
+  private readonly logger = new Logger('SessionStore');
+  private lastFailureLog = 0;
+  /** Redis clock minus ours (ms), from the last script reply: turns our command deadline into Redis time. */
+  private clockOffset?: number;
+
+  constructor(private readonly metrics: SessionMetrics, private readonly timeoutMs: number) {}
+
+  /** The single place where a Redis failure becomes a 503. */
+  async run<T>(operation: RedisOperation, command: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      const result = await command();
+      this.metrics.redisDuration(operation, performance.now() - started);
+      return result;
+    } catch (err) {
+      if (err instanceof SessionDataTooLargeError || err instanceof SessionUnavailableError || err instanceof SessionLimitError) {
+        throw err;
+      }
+      const now = Date.now();
+      if (now - this.lastFailureLog > 5000) {
+        this.lastFailureLog = now;
+        this.logger.error(`Redis command failed, answering 503: ${(err as Error).message}`);
+      }
+      throw new SessionUnavailableError(err);
+    }
+  }
+
+  /** Records Redis's clock from a script reply's `now`. */
+  noteClock(redisNow: number): void {
+    this.clockOffset = redisNow - Date.now();
+  }
+
+  /**
+   * The latest Redis time at which a write sent now may still run: our command timeout in Redis's clock, less a
+   * margin for the reply's way back. 0 (no limit) until a reply has told us Redis's clock.
+   */
+  notAfter(): number {
+    if (this.clockOffset === undefined) return 0;
+    return Date.now() + this.clockOffset + this.timeoutMs - Math.min(100, Math.floor(this.timeoutMs / 4));
+  }
+}
