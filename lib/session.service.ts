@@ -194,12 +194,14 @@ export class SessionService<TData extends object = Record<string, unknown>> {
    * Gives the session a new token and kills the old one at once; the session keeps its id, data and deadlines.
    * Call it after a privilege change: password change, role elevation, 2FA step-up. In a request made with it, the
    * new cookie is set.
-   * @throws SessionNotFoundError when the session is already gone
+   * @throws SessionNotFoundError when the session is already gone, or its token was replaced since it was resolved
    */
   async regenerate(session: ActiveSession<TData>): Promise<ActiveSession<TData>> {
     const stored = storedOf(session);
     this.cache.invalidate(stored.selector);
-    const renewed = await this.store.renew(stored, 'regenerate', 0);
+    // Only while the token this session was resolved with is still current: of two regenerates racing with one
+    // token, the second is refused rather than replacing the first's cookie with one the browser may never keep.
+    const renewed = await this.store.renew(stored, 'regenerate', 0, stored.verifier);
     this.cache.invalidate(stored.selector);
     if (!renewed) throw new SessionNotFoundError();
     const next = toActiveSession<TData>({

@@ -4,12 +4,13 @@ import {
   SessionEvents,
   SessionInputError,
   SessionModuleOptions,
+  SessionNotFoundError,
   SessionService,
   SessionUnavailableError,
 } from 'nestjs-redis-session';
 import { keysUnder, startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';
 import { keysOfToken } from '../harness/redis-inspect';
-import { RunningSessionModule, startSessionModule } from '../harness/session-module';
+import { inRequest, RunningSessionModule, startSessionModule } from '../harness/session-module';
 import { waitFor } from '../harness/wait';
 
 // Regression tests for defects found where features meet, through SessionService against real Redis. One test per
@@ -166,6 +167,27 @@ describe('hardening through SessionService', () => {
     expect(await service.getByToken(laptop.token)).toBeNull();
     expect(await service.getByToken(phone.token)).not.toBeNull();
     expect((await service.list('evict')).map((s) => s.device)).toEqual(['phone', 'tablet']);
+  });
+
+  // Found by the model-based checker (seed -1399046212, cache=tracking binding=on limit=on): two requests with one
+  // token both regenerated, each setting a different cookie; the browser could keep the one that was replaced.
+  it('two regenerates racing with one token: one wins, the other is refused, and the winning token works', async () => {
+    const { service } = await start({});
+    for (let i = 0; i < 10; i++) {
+      const { token } = await service.issue({ userId: `regen-race-${i}` });
+      // Two requests resolved with the same token, each regenerating in its handler.
+      const [first, second] = [(await service.getByToken(token))!, (await service.getByToken(token))!];
+      const results = await Promise.allSettled([
+        inRequest({ headers: {} }, () => service.regenerate(first), first),
+        inRequest({ headers: {} }, () => service.regenerate(second), second),
+      ]);
+      const won = results.filter((r) => r.status === 'fulfilled');
+      expect(won).toHaveLength(1);
+      expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(SessionNotFoundError);
+      const fresh = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof inRequest>>>).value.cookie()!;
+      expect(await service.getByToken(fresh)).not.toBeNull();
+      expect(await service.getByToken(token)).toBeNull();
+    }
   });
 
   it('user ids with a lone UTF-16 surrogate are refused (400), so two such ids never share one index', async () => {
