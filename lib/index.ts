@@ -11,6 +11,7 @@ export {
   SessionRememberMeOptions,
   SessionBindingOptions,
   SessionRotationOptions,
+  SessionCsrfOptions,
 } from './options/session.options';
 export type { SessionRedisConnection, SessionRedisClient } from './options/session.options';
 export type {

@@ -1,6 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { SessionNotFoundError, SessionUnavailableError } from './errors';
+import { SessionCsrfError, SessionNotFoundError, SessionUnavailableError } from './errors';
+import { carriesToken, crossSiteReason, isUnsafe } from './http/csrf.check';
+import { storedOf } from './session.internals';
 import type { SessionRequest } from './http/session-request';
 import { attachSession, PUBLIC_ROUTE_METADATA, REQUEST_SESSION, SOCKET_SESSION_PENDING } from './session.constants';
 import { SessionMetrics } from './session.metrics';
@@ -42,31 +44,62 @@ export class SessionGuard implements CanActivate {
     const req = http.getRequest<SessionRequest>();
     this.resolver.cookie.varyOnCookie(http.getResponse());
     attachSession(req, null);
+    // CSRF: an unsafe request a browser marks cross-site is refused before anything else, login included.
+    const csrf = this.resolver.csrf;
+    const guarded = csrf.mode !== 'off' && isUnsafe(req);
+    const crossSite = guarded ? crossSiteReason(req, csrf) : null;
+    if (crossSite) return this.forged(crossSite);
     let resolved: ActiveSession | null | Promise<ActiveSession | null>;
     try {
       resolved = this.resolver.resolve(this.extractToken(req), req, http.getResponse());
     } catch (err) {
       return this.failed(err, isPublic);
     }
-    if (resolved instanceof Promise) return this.settle(resolved, req, isPublic);
-    return this.accept(resolved, req, isPublic);
+    // Not on public routes (a login): there the origin check is the defence, and a stale session must not block it.
+    const needsToken = guarded && csrf.mode === 'token' && !isPublic;
+    if (resolved instanceof Promise) return this.settle(resolved, req, isPublic, needsToken);
+    return this.accept(resolved, req, isPublic, needsToken);
   }
 
-  private async settle(pending: Promise<ActiveSession | null>, req: SessionRequest, isPublic: boolean | undefined): Promise<boolean> {
+  private async settle(
+    pending: Promise<ActiveSession | null>, req: SessionRequest, isPublic: boolean | undefined, needsToken: boolean,
+  ): Promise<boolean> {
     let session: ActiveSession | null;
     try {
       session = await pending;
     } catch (err) {
       return this.failed(err, isPublic);
     }
-    return this.accept(session, req, isPublic);
+    return this.accept(session, req, isPublic, needsToken);
   }
 
-  private accept(session: ActiveSession | null, req: SessionRequest, isPublic: boolean | undefined): boolean {
+  private accept(
+    session: ActiveSession | null, req: SessionRequest, isPublic: boolean | undefined, needsToken: boolean,
+  ): boolean | Promise<boolean> {
     if (!session) return this.reject(isPublic);
+    // A request made with a session must prove it comes from the app's own page (token mode).
+    if (needsToken && !carriesToken(req, this.resolver.csrf.header, storedOf(session).csrf)) {
+      return this.checkTokenAfresh(session, req);
+    }
     attachSession(req, session);
     this.metrics.guardOutcome('ok');
     return true;
+  }
+
+  /** The cached copy may predate the session's token (made on another instance): ask Redis before refusing. */
+  private async checkTokenAfresh(session: ActiveSession, req: SessionRequest): Promise<boolean> {
+    const fresh = await this.resolver.reread(session, false).catch((err: unknown) => this.failed(err, false));
+    if (!fresh || typeof fresh === 'boolean' || !carriesToken(req, this.resolver.csrf.header, storedOf(fresh).csrf)) {
+      return this.forged(`the ${this.resolver.csrf.header} header does not carry this session's token`);
+    }
+    attachSession(req, session);
+    this.metrics.guardOutcome('ok');
+    return true;
+  }
+
+  private forged(reason: string): never {
+    this.metrics.guardOutcome('403');
+    throw new SessionCsrfError(reason);
   }
 
   private failed(err: unknown, isPublic: boolean | undefined): boolean {

@@ -42,7 +42,7 @@ export class SessionMetrics {
   sessionExpired(kind: 'expired' | 'evicted'): void {
     this.expired.add(1, this.attr('kind', kind));
   }
-  guardOutcome(outcome: 'ok' | '401' | '503'): void {
+  guardOutcome(outcome: 'ok' | '401' | '403' | '503'): void {
     this.guard.add(1, outcome === 'ok' ? GUARD_OK : this.attr('outcome', outcome));
   }
   cacheLookup(hit: boolean): void {

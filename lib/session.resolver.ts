@@ -47,6 +47,11 @@ export class SessionResolver {
     this.rotationMs = options.rotation.everySeconds * 1000;
   }
 
+  /** CSRF settings, for the guard. */
+  get csrf(): ResolvedSessionOptions['csrf'] {
+    return this.options.csrf;
+  }
+
   /** The token a request carries: the session cookie, else (with acceptBearerToken) an `Authorization: Bearer`. */
   tokenFrom(req: SessionRequest): string | undefined {
     const fromCookie = this.cookie.read(req);

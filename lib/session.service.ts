@@ -103,6 +103,21 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     return (await this.resolver.reread(session, false)) !== null;
   }
 
+  /**
+   * The session's CSRF token (`csrf.mode: 'token'`): made on first call, the same for the session's life. Hand it to
+   * the page (e.g. `GET /auth/csrf`), which sends it back in the `csrf.header` header with every unsafe request.
+   * @throws SessionNotFoundError when the session has ended
+   */
+  async csrfToken(session: ActiveSession<TData>): Promise<string> {
+    const stored = storedOf(session);
+    if (stored.csrf) return stored.csrf;
+    const token = await this.store.csrfToken(stored.selector);
+    this.cache.invalidate(stored.selector);
+    if (!token) throw new SessionNotFoundError();
+    stored.csrf = token;
+    return token;
+  }
+
   /** Reads one data field fresh from Redis (the session object holds the value as of the request's start). */
   async get<K extends keyof TData & string>(session: ActiveSession<TData>, key: K): Promise<TData[K] | undefined> {
     assertFieldName(key);

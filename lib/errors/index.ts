@@ -5,3 +5,4 @@ export { SessionNotFoundError } from './session-not-found.error';
 export { SessionDataTooLargeError } from './session-data-too-large.error';
 export { SessionLimitError } from './session-limit.error';
 export { SessionInputError } from './session-input.error';
+export { SessionCsrfError } from './session-csrf.error';

@@ -5,6 +5,7 @@
  */
 export interface SessionRequest {
   headers: Record<string, string | string[] | undefined>;
+  method?: string;
   socket?: { remoteAddress?: string };
   /** Fastify's Node request. */
   raw?: unknown;

@@ -1,4 +1,4 @@
-import { IsOptional, IsString, Matches } from 'class-validator';
+import { IsArray, IsOptional, IsString, Matches } from 'class-validator';
 import { got, OptionalBoolean, OptionalNonNegativeInt, OptionalOneOf, OptionalPositiveInt } from './option.validators';
 
 // The nested groups of SessionModuleOptions, one class each: validated as nested objects, documented once.
@@ -146,4 +146,31 @@ export class SessionEventsOptions {
   /** SCAN COUNT per sweep step: keeps every single Redis command short. @default 500 */
   @OptionalPositiveInt()
   sweepBatchSize?: number;
+}
+
+/**
+ * Cross-site request forgery protection for routes behind SessionGuard (see README "CSRF"). SameSite=Lax is a floor:
+ * `origin` refuses unsafe requests (POST, PUT, PATCH, DELETE) that a browser marks cross-site; `token` also requires
+ * the session's synchronizer token in a header.
+ * @publicApi
+ */
+export class SessionCsrfOptions {
+  /**
+   * `off`; `origin`: refuse unsafe requests whose `Sec-Fetch-Site` is `cross-site` or `same-site`, or, where a browser
+   * sends no Fetch Metadata, whose `Origin` is not the app's own (nor trusted); `token`: `origin`, and unsafe requests
+   * made with a session must carry its token (SessionService.csrfToken) in `header`. @default 'off'
+   */
+  @OptionalOneOf(['off', 'origin', 'token'])
+  mode?: 'off' | 'origin' | 'token';
+
+  /** Other origins whose unsafe requests are accepted, e.g. `['https://admin.example.com']`. @default [] */
+  @IsOptional()
+  @IsArray({ message: (a) => `must be an array of origins${got(a)}` })
+  @Matches(/^https?:\/\/[^/\s]+$/, { each: true, message: (a) => `must be origins like https://example.com${got(a)}` })
+  trustedOrigins?: string[];
+
+  /** The request header that carries the token in `token` mode. @default 'x-csrf-token' */
+  @IsOptional()
+  @Matches(/^[a-z0-9-]{1,64}$/, { message: (a) => `must be a lower-case header name${got(a)}` })
+  header?: string;
 }

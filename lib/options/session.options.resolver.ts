@@ -77,6 +77,7 @@ export function resolveSessionOptions(raw: SessionModuleOptions): ResolvedSessio
     [o.cache.enabled && o.cache.invalidation === 'events' && !o.events.enabled,
       'cache.invalidation "events" needs events.enabled (the cache learns of changes from the events)'],
     // A period at or below the grace lets a token that was already replaced mint a new one before it dies.
+    [o.csrf.trustedOrigins.length > 0 && o.csrf.mode === 'off', 'csrf.trustedOrigins has no effect with csrf.mode "off"'],
     [o.rotation.everySeconds > 0 && o.rotation.everySeconds <= o.rotation.graceSeconds,
       `rotation.everySeconds (${o.rotation.everySeconds}) must be above rotation.graceSeconds (${o.rotation.graceSeconds})`],
   ] as const;

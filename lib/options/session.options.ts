@@ -4,6 +4,7 @@ import {
   SessionBindingOptions,
   SessionCacheOptions,
   SessionCookieOptions,
+  SessionCsrfOptions,
   SessionEventsOptions,
   SessionRememberMeOptions,
   SessionRotationOptions,
@@ -134,6 +135,10 @@ export class SessionModuleOptions {
   @OptionalNested(SessionBindingOptions)
   binding?: SessionBindingOptions;
 
+  /** Cross-site request forgery protection for routes behind SessionGuard. Off by default. */
+  @OptionalNested(SessionCsrfOptions)
+  csrf?: SessionCsrfOptions;
+
   /** Name of this app instance in events (`instance`). @default `<hostname>:<pid>:<random>` */
   @IsOptional()
   @IsString({ message: (a) => `must be a string${got(a)}` })
@@ -177,12 +182,14 @@ export const DEFAULT_SESSION_OPTIONS = {
   rememberMe: { idleTimeoutSeconds: 604800, absoluteTimeoutSeconds: 2592000 },
   binding: { userAgent: false, ip: false, trustProxy: 0 },
   rotation: { everySeconds: 0, graceSeconds: 30 },
+  csrf: { mode: 'off', trustedOrigins: [], header: 'x-csrf-token' },
 } as const satisfies Partial<Record<keyof SessionModuleOptions, unknown>>;
 
 export {
   SessionBindingOptions,
   SessionCacheOptions,
   SessionCookieOptions,
+  SessionCsrfOptions,
   SessionEventsOptions,
   SessionRememberMeOptions,
   SessionRotationOptions,

@@ -15,6 +15,7 @@ export const SESSION_SCRIPTS = {
   sessionDestroy: { file: 'destroy.lua', numberOfKeys: null },
   sessionRenew: { file: 'renew.lua', numberOfKeys: 2 },
   sessionReportEnd: { file: 'report-end.lua', numberOfKeys: 2 },
+  sessionCsrf: { file: 'csrf.lua', numberOfKeys: 1 },
   sessionUnlock: { file: 'unlock.lua', numberOfKeys: 1 },
 } as const;
 
@@ -46,5 +47,6 @@ declare module 'ioredis' {
     sessionRenew(session: string, index: string, ...args: Arg[]): Result<number[] | null, Context>;
     sessionReportEnd(session: string, index: string, ...args: Arg[]): Result<number, Context>;
     sessionUnlock(lock: string, owner: string): Result<number, Context>;
+    sessionCsrf(session: string, candidate: string): Result<string | null, Context>;
   }
 }

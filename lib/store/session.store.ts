@@ -248,6 +248,12 @@ export class SessionStore {
     return reported === 1;
   }
 
+  /** The session's CSRF token, made now if it has none. @returns null when the session is gone */
+  async csrfToken(selector: string): Promise<string | null> {
+    const { session } = sessionKeys(this.prefix, selector);
+    return this.calls.run('set', () => this.redis.sessionCsrf(session, newVerifier()));
+  }
+
   /** Finds the selector behind a public id among a user's sessions. */
   async selectorForId(userId: string, id: string): Promise<string | null> {
     const selectors = await this.selectorsOf(userId);

@@ -26,6 +26,8 @@ export interface StoredSession {
   binding?: string;
   /** When the verifier was last replaced (rotation or regenerate), in ms; createdAt when never. */
   rotatedAt?: number;
+  /** The session's CSRF token, once SessionService.csrfToken made one. */
+  csrf?: string;
   /** Created with remember-me: the cookie is persistent. */
   remembered?: boolean;
   /** Public id, computed on first use (it costs a hash). */
@@ -71,6 +73,7 @@ export function decodeSession(selector: string, packed: string, now: number, exp
       case 'b': s.binding = v; break;
       case 'r': s.remembered = true; break;
       case 't': s.rotatedAt = Number(v); break;
+      case 'k': s.csrf = v; break;
       default:
         if (f.charCodeAt(0) === 46 /* '.' */) setDataField(s.data, f.slice(1), decodeValue(v));
     }

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, UnauthorizedException, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, UnauthorizedException, UseGuards } from '@nestjs/common';
 import { PublicRoute, Session, SessionGuard, SessionService } from 'nestjs-redis-session';
 import type { ActiveSession } from 'nestjs-redis-session';
 import type { SampleSessionData } from '../sample-session';
@@ -43,5 +43,11 @@ export class AuthController {
   @HttpCode(204)
   async logoutAll(@Session('userId') userId: string) {
     await this.sessions.destroyAllForUser(userId); // this request's session is one of them: its cookie is cleared
+  }
+
+  /** The session's CSRF token, for pages to send back as X-CSRF-Token (required with CSRF_MODE=token). */
+  @Get('csrf')
+  async csrf(@Session() session: ActiveSession<SampleSessionData>) {
+    return { token: await this.sessions.csrfToken(session) };
   }
 }

@@ -6,6 +6,9 @@ export type SampleCacheMode = 'tracking' | 'events' | 'off';
 /** SESSION_ON_LIMIT: what a login does when the user already has SESSION_MAX_PER_USER sessions. */
 export type SampleSessionLimitPolicy = 'evict-oldest' | 'refuse';
 
+/** CSRF_MODE: `origin` refuses unsafe requests a browser marks cross-site; `token` also wants X-CSRF-Token. */
+export type SampleCsrfMode = 'origin' | 'token' | 'off';
+
 /** What the sample app is built from. main.ts reads it from the environment; tests build it directly. */
 export interface SampleAppConfig {
   /** Where sessions live: a URL, `{ sentinels, name }`, `{ cluster: { nodes } }`, ioredis options or a client. */
@@ -30,6 +33,8 @@ export interface SampleAppConfig {
   binding: { userAgent: boolean; ip: boolean };
   /** TRUST_PROXY_HOPS: how many proxies in front of the app append to X-Forwarded-For; 0 ignores the header. */
   trustProxyHops: number;
+  /** CSRF_MODE. */
+  csrf: SampleCsrfMode;
   /** Extra library options, applied last (tests use them for short TTLs and private key prefixes). */
   sessionOverrides?: Partial<SessionModuleOptions>;
 }

@@ -1,7 +1,7 @@
 import type { SessionRedisConnection } from 'nestjs-redis-session';
 import type { HttpAdapterName } from '../bootstrap';
 import { EnvReader, SampleEnv } from './env-reader';
-import type { SampleAppSettings, SampleCacheMode, SampleSessionLimitPolicy } from './sample-app-config';
+import type { SampleAppSettings, SampleCacheMode, SampleCsrfMode, SampleSessionLimitPolicy } from './sample-app-config';
 import { SampleConfigError } from './sample-config.error';
 
 export type { SampleEnv } from './env-reader';
@@ -26,6 +26,7 @@ export interface SampleLaunchConfig {
 const CACHE_MODES: readonly SampleCacheMode[] = ['tracking', 'events', 'off'];
 const LIMIT_POLICIES: readonly SampleSessionLimitPolicy[] = ['evict-oldest', 'refuse'];
 const BINDINGS = ['user-agent', 'ip'] as const;
+const CSRF_MODES: readonly SampleCsrfMode[] = ['origin', 'token', 'off'];
 const ADAPTERS: readonly HttpAdapterName[] = ['express', 'fastify'];
 
 /**
@@ -53,6 +54,7 @@ export function sampleConfigFromEnv(env: SampleEnv): SampleLaunchConfig {
       onSessionLimit: read.oneOf('SESSION_ON_LIMIT', LIMIT_POLICIES, 'evict-oldest'),
       binding: bindingFromEnv(read),
       trustProxyHops: read.wholeNumber('TRUST_PROXY_HOPS', 0, 0, 100, '0 ignores X-Forwarded-For'),
+      csrf: read.oneOf('CSRF_MODE', CSRF_MODES, 'origin'),
     },
   };
   if (read.problems.length > 0) throw new SampleConfigError(read.problems);

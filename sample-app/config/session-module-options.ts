@@ -27,6 +27,8 @@ export function sessionModuleOptionsFor(config: SampleAppConfig): SessionModuleO
     maxSessionsPerUser: config.maxSessionsPerUser,
     onSessionLimit: config.onSessionLimit,
     binding: { userAgent: config.binding.userAgent, ip: config.binding.ip, trustProxy: config.trustProxyHops },
+    // On by default: an unsafe request a browser marks cross-site answers 403 (CSRF_MODE=token also wants the token).
+    csrf: { mode: config.csrf },
     ...config.sessionOverrides,
   };
 }

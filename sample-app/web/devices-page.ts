@@ -115,8 +115,22 @@ export const DEVICES_PAGE_SCRIPT = `'use strict';
     m.hidden = !text;
   }
 
+  /** The session's CSRF token (CSRF_MODE=token wants it on every unsafe request; other modes ignore it). */
+  var csrf = null;
+  async function csrfToken() {
+    if (csrf) return csrf;
+    var r = await fetch('/auth/csrf', { headers: { accept: 'application/json' }, credentials: 'same-origin' }).catch(function () { return null; });
+    if (r && r.ok) csrf = (await r.json()).token;
+    return csrf;
+  }
+
   async function api(method, path, body) {
     var init = { method: method, headers: { accept: 'application/json' }, credentials: 'same-origin' };
+    if (method !== 'GET' && path !== '/auth/login') {
+      var token = await csrfToken();
+      if (token) init.headers['x-csrf-token'] = token;
+    }
+    if (path === '/auth/login' || path === '/auth/logout' || path === '/auth/logout-all') csrf = null;
     if (body !== undefined) {
       init.headers['content-type'] = 'application/json';
       init.body = JSON.stringify(body);

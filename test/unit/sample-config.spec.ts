@@ -38,6 +38,7 @@ describe('sample app environment', () => {
         onSessionLimit: 'evict-oldest',
         binding: { userAgent: false, ip: false },
         trustProxyHops: 0,
+        csrf: 'origin',
       },
     });
     expect(optionsFor({})).toMatchObject({

@@ -1,0 +1,44 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { ResolvedSessionOptions } from '../options/session.options';
+import { headerValue, SessionRequest } from './session-request';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+/** Whether a request can change state (the only ones CSRF protection looks at). @internal */
+export function isUnsafe(req: SessionRequest): boolean {
+  return !SAFE_METHODS.has((req.method ?? 'GET').toUpperCase());
+}
+
+/**
+ * Why an unsafe request looks cross-site, or null when it does not. Fetch Metadata first (every current browser
+ * sends `Sec-Fetch-Site`, and a page cannot forge it); else the `Origin` header against the app's own (the Host it
+ * was sent to) and the trusted ones. A request with neither header is no browser's cross-site request (curl, a
+ * server, an old browser's same-origin form) and passes.
+ * @internal
+ */
+export function crossSiteReason(req: SessionRequest, options: ResolvedSessionOptions['csrf']): string | null {
+  const origin = headerValue(req, 'origin');
+  const trusted = origin !== undefined && options.trustedOrigins.some((o) => o.toLowerCase() === origin.toLowerCase());
+  const site = headerValue(req, 'sec-fetch-site')?.toLowerCase();
+  if (site !== undefined) {
+    // `same-site` is refused too: a sibling subdomain can be someone else's (or a compromised) site.
+    if (site === 'same-origin' || site === 'none' || trusted) return null;
+    return `Sec-Fetch-Site is ${site}`;
+  }
+  if (origin === undefined || trusted) return null;
+  const host = headerValue(req, 'host')?.toLowerCase();
+  let originHost: string | undefined;
+  try {
+    originHost = new URL(origin).host.toLowerCase();
+  } catch {
+    return `Origin ${JSON.stringify(origin)} is not an origin`;
+  }
+  return originHost === host ? null : `Origin ${origin} is not this site`;
+}
+
+/** Whether the request carries the session's token in the configured header (constant-time comparison). @internal */
+export function carriesToken(req: SessionRequest, header: string, expected: string | undefined): boolean {
+  const given = headerValue(req, header);
+  if (!given || !expected || given.length !== expected.length) return false;
+  return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+}
