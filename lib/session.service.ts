@@ -42,14 +42,12 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   async create(input: CreateSessionInput<TData>): Promise<ActiveSession<TData>> {
     const exchange = currentExchange.getStore();
     const previous = exchange ? presented(this.cookie.read(exchange.req)) : null;
-    if (previous) {
-      const old = await this.store.touch(previous.selector, previous.hash, false);
-      if (old) {
-        this.cache.invalidate(old.selector);
-        await this.store.destroy(old.userId, [old.selector], 'login');
-      }
-    }
-    const { token, session } = await this.issue(input);
+    const old = previous ? await this.store.touch(previous.selector, previous.hash, false) : null;
+    if (old) this.cache.invalidate(old.selector);
+    // Another user's session ends here; the same user's ends inside the create script, so that a concurrent login
+    // cannot take its place at maxSessionsPerUser in between.
+    if (old && old.userId !== String(input.userId)) await this.store.destroy(old.userId, [old.selector], 'login');
+    const { token, session } = await this.make(input, old?.selector);
     if (exchange) {
       this.cookie.write(exchange.res, token, cookieMaxAge(session));
       attachSession(exchange.req, session);
@@ -61,7 +59,11 @@ export class SessionService<TData extends object = Record<string, unknown>> {
    * Creates a session and returns its token, setting no cookie: for bearer clients (`acceptBearerToken`),
    * WebSocket tickets and tests. In a request, client binding (when on) binds it to that request's client.
    */
-  async issue(input: CreateSessionInput<TData>): Promise<{ token: string; session: ActiveSession<TData> }> {
+  issue(input: CreateSessionInput<TData>): Promise<{ token: string; session: ActiveSession<TData> }> {
+    return this.make(input);
+  }
+
+  private async make(input: CreateSessionInput<TData>, replaces?: string): Promise<{ token: string; session: ActiveSession<TData> }> {
     const userId = String(input.userId);
     assertPlainText('userId', userId);
     const device = input.device || 'unknown';
@@ -71,6 +73,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     const { token, session } = await this.store.create(userId, device, data, lifetimeOf(input, this.options), {
       binding: clientBinding(currentExchange.getStore()?.req, this.options.binding),
       remembered: input.remember === true,
+      replaces,
     });
     return { token, session: toActiveSession<TData>(session) };
   }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { isCluster } from '../redis/redis.topology';
 import {
-  newSelector, newVerifier, publicId, sessionPartOf, userDigest, verifierHash,
+  digestOf, newSelector, newVerifier, publicId, sessionPartOf, userDigest, verifierHash,
 } from './session.token';
 import { SessionDataTooLargeError, SessionLimitError, SessionUnavailableError } from '../errors';
 import type { ResolvedSessionOptions } from '../options/session.options';
@@ -53,7 +53,7 @@ export class SessionStore {
   /** Creates a session and returns its token (the only time the raw token exists server-side). */
   async create(
     userId: string, device: string, data: Record<string, unknown>, lifetime: { idleMs: number; absoluteMs: number },
-    extra: { binding?: string; remembered?: boolean } = {},
+    extra: { binding?: string; remembered?: boolean; replaces?: string } = {},
   ): Promise<{ token: string; session: StoredSession }> {
     const { pairs, bytes } = this.codec.encodeFields(data);
     if (extra.binding) pairs.push('b', extra.binding);
@@ -69,7 +69,7 @@ export class SessionStore {
           keys.session, keys.index, sessionPartOf(selector), digest, userId, device, lifetime.idleMs,
           lifetime.absoluteMs, verifierHash(verifier), this.channel, this.options.instanceId, bytes,
           this.options.maxSessionsPerUser, this.options.onSessionLimit === 'refuse' ? 'refuse' : 'evict', this.calls.notAfter(),
-          ...pairs,
+          extra.replaces && digestOf(extra.replaces) === digest ? sessionPartOf(extra.replaces) : '', ...pairs,
         ),
       ).catch((err: unknown) => {
         // Timed out: the script may still run once Redis catches up (its not-after makes that unlikely). The delete

@@ -9,7 +9,8 @@
 -- ARGV[12] 'refuse' or 'evict' at the limit
 -- ARGV[13] not-after, Redis time in ms (0 = none): a call that reaches Redis after the app gave up on it (its
 --          command timeout) does nothing, so a login that answered 503 never creates a session later
--- ARGV[14..] field/value pairs: optional metadata (b binding hash, r remembered) and data fields (JSON values)
+-- ARGV[14] session part of this user's session the login replaces (the request's cookie named it: fixation), or ''
+-- ARGV[15..] field/value pairs: optional metadata (b binding hash, r remembered) and data fields (JSON values)
 -- Returns {now, idle deadline, absolute deadline}; {-1, live sessions} refused at the limit; {-2} too late;
 -- {-3} the selector is taken (the caller draws another).
 -- Server time (TIME) is used so that every app instance agrees on deadlines whatever their clocks say.
@@ -29,6 +30,14 @@ local function publish(event)
   if channel ~= '' then redis.call('PUBLISH', channel, cjson.encode(event)) end
 end
 local function idOf(p) return string.sub(redis.sha1hex('h:' .. digest .. p), 1, 16) end
+
+-- The session the login replaces ends first, in this same script: a concurrent login cannot take its place at the
+-- limit between the two.
+local replaced = ARGV[14]
+if replaced ~= '' and redis.call('DEL', base .. replaced) == 1 then
+  redis.call('HDEL', KEYS[2], replaced)
+  publish({ type = 'invalidated', reason = 'login', id = idOf(replaced), userId = userId, at = now, instance = instance })
+end
 
 -- Live sessions of the user, oldest first; entries whose session is gone are reported as expired (nobody else
 -- may have: keyspace notifications off or missed) and removed.
@@ -66,7 +75,7 @@ end
 
 redis.call('HSET', KEYS[1], 'v', ARGV[7], 'd', ARGV[4], 'c', now, 'l', now, 'a', absolute, 'i', idle)
 if tonumber(ARGV[10]) > 0 then redis.call('HSET', KEYS[1], 'z', ARGV[10]) end
-for i = 14, #ARGV, 2 do
+for i = 15, #ARGV, 2 do
   redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
 end
 redis.call('PEXPIREAT', KEYS[1], expires)
