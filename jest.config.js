@@ -5,8 +5,9 @@ module.exports = {
   // The sample app imports the library by its package name, as a user would; tests map that name to the sources.
   moduleNameMapper: { '^nestjs-redis-session$': '<rootDir>/lib/index.ts' },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  // Packed copies of the library and consumer apps carry their own package.json: not part of this project's modules.
-  modulePathIgnorePatterns: ['<rootDir>/.package-check/', '<rootDir>/dist/', '<rootDir>/test/consumers/'],
+  // Packed copies of the library, the consumer apps and the benchmarks carry their own package.json: not part of
+  // this project's modules (the benchmarks' smoke run is `npm --prefix bench run smoke`, not a test).
+  modulePathIgnorePatterns: ['<rootDir>/.package-check/', '<rootDir>/dist/', '<rootDir>/test/consumers/', '<rootDir>/bench/'],
   testMatch: ['<rootDir>/lib/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   globalSetup: '<rootDir>/test/harness/global-setup.ts',
   testTimeout: 30000,

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 
 /**
  * Summarises a `node --cpu-prof` profile: top functions by self time, and self time per package (node_modules
- * package, this library's dist/lib, node internals). Usage:
+ * package, this library's dist/lib, node internals). Usage, in bench/:
  *   node dist/bench/run-bench.js --only bare-express,ours-strict-express --profile ours-strict-express
  *   node dist/bench/profile-summary.js bench-results/profiles/<file>.cpuprofile [top N]
  */

@@ -17,14 +17,18 @@ import { barChartSvg } from './lib/svg-chart';
 
 /**
  * `npm run bench`: the same authenticated `GET /me` served by bare Nest, the peers and this library, each app in
- * its own process, loaded one at a time by autocannon (in another process), rounds interleaved.
- *
- * Flags: --quick (under a minute) | --smoke (seconds; what the test runs) | --rounds N | --duration S | --warmup S
- *        --connections N | --only a,b | --out DIR
- *        --profile <app>[,<app>]: CPU-profile those apps during its measured runs (<out>/profiles/<app>-roundN.cpuprofile, the
- *        format `node --cpu-prof` writes; summarise with `node dist/bench/profile-summary.js <file>`). The profiled
- *        app's numbers then include the profiler's overhead.
+ * its own process, loaded one at a time by autocannon (in another process), rounds interleaved. Flags: `USAGE`.
  */
+
+const USAGE = `Usage: npm run bench [-- flags]        (in bench/: node dist/bench/run-bench.js [flags])
+  --quick                  2 rounds of 1.25 s per app (under a minute)
+  --smoke                  1 round of 1 s per app (what \`npm --prefix bench run smoke\` runs)
+  --rounds N  --duration S  --warmup S  --connections N
+  --only a,b               only these apps (the experiments outside the table need --only, next to their bare app)
+  --out DIR                where results are written (default: bench/bench-results)
+  --profile app[,app]      CPU-profile those apps during their measured runs (<out>/profiles/<app>-roundN.cpuprofile,
+                           the format \`node --cpu-prof\` writes; summarise with node dist/bench/profile-summary.js <file>);
+                           the profiled apps' numbers then include the profiler's overhead`;
 
 type Adapter = 'express' | 'fastify';
 
@@ -173,6 +177,10 @@ async function checkRead(app: AppProcess, cookie: string): Promise<{ setCookie: 
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--help')) {
+    console.log(`${USAGE}\n\napps: ${APPS.map((a) => a.name).join(', ')}\nexperiments: ${EXTRA_APPS.map((a) => a.name).join(', ')}`);
+    return;
+  }
   const cfg = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const machine = machineInfo();

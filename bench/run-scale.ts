@@ -30,9 +30,17 @@ import { runConcurrently, SessionContext, sessionContext } from './scale/session
  * - logout-all for a user with 1,000 sessions;
  * - invalidation latency across 4 app instances;
  * - a 10 KB cart: memory and CPU per request, without and with the library's compression option (when it has one).
- * Flags: --quick (smaller numbers, under a minute) | --sessions N (default 1M) | --per-user N (default 2) | --out DIR
- *        --stages memory,flat,sweep,logout-all,invalidation,cart (default all) | --rounds N --duration S (the flat test)
+ * Flags: `USAGE`.
  */
+
+const USAGE = `Usage: npm run bench:scale [-- flags]  (in bench/: node dist/bench/run-scale.js [flags])
+  --quick                  smaller numbers (10k memory sessions, 10k vs 100k), under a minute
+  --sessions N             live sessions on the big server (default 1M)
+  --per-user N             sessions per user on the big server (default 2)
+  --memory-sessions N      sessions for the memory stage (default 100k)
+  --stages a,b             of memory, flat, sweep, logout-all, invalidation, cart (default all)
+  --rounds N  --duration S the flat test (10k vs 1M)
+  --out DIR                where results are written (default: bench/bench-results)`;
 
 const STAGES = ['memory', 'flat', 'sweep', 'logout-all', 'invalidation', 'cart'] as const;
 type Stage = (typeof STAGES)[number];
@@ -96,6 +104,10 @@ const log = (s = '') => console.log(s);
 const kfmt = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n));
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--help')) {
+    console.log(USAGE);
+    return;
+  }
   const cfg = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const machine = machineInfo();

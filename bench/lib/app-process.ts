@@ -2,13 +2,13 @@ import { ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort } from '../../tools/redis-server.process';
 
-/** dist/bench, where the compiled apps and workers are. */
+/** bench/dist/bench, where the compiled apps and workers are. */
 export const BENCH_DIST = join(__dirname, '..');
 
 export interface AppProcessOptions {
   /** Short name for messages. */
   name: string;
-  /** Entry file under dist/bench/apps, without extension: 'bare', 'ours', ... */
+  /** Entry file under bench/dist/bench/apps, without extension: 'bare', 'ours', ... */
   entry: string;
   env: Record<string, string>;
   /** Extra node flags for this app, e.g. ['--cpu-prof', '--cpu-prof-dir=...']. */
