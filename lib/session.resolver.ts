@@ -89,7 +89,8 @@ export class SessionResolver {
     const stored = storedOf(session);
     if (stored.binding !== undefined && stored.binding !== clientBinding(req, this.options.binding)) {
       this.cache.invalidate(stored.selector);
-      await this.store.destroy(stored.userId, [stored.selector], 'hijack-suspected');
+      // Only while the token this request presented still opens the session: one replaced meanwhile ends nothing.
+      await this.store.destroy(stored.userId, [stored.selector], 'hijack-suspected', p.hash);
       return null;
     }
     if (res && this.rotationDue(stored, p.hash, Date.now())) await this.rotate(session, p, res);

@@ -22,6 +22,11 @@ export function sessionKeys(prefix: string, selector: string): SessionKeys {
   return { session: `${prefix}s:{${tag}}:${rest}`, index: userIndexKey(prefix, digestOf(selector)) };
 }
 
+/** A user's session key without its session part (what a script appends an index field to). */
+export function sessionKeyBase(prefix: string, digest: string): string {
+  return sessionKeys(prefix, digest).session;
+}
+
 export function userIndexKey(prefix: string, digest: string): string {
   const [tag, rest] = split(digest);
   return `${prefix}u:{${tag}}:${rest}`;

@@ -13,6 +13,7 @@ export const SESSION_SCRIPTS = {
   sessionTouch: { file: 'touch.lua', numberOfKeys: null },
   sessionSetField: { file: 'set-field.lua', numberOfKeys: 1 },
   sessionDestroy: { file: 'destroy.lua', numberOfKeys: null },
+  sessionDestroyAll: { file: 'destroy-all.lua', numberOfKeys: 1 },
   sessionRenew: { file: 'renew.lua', numberOfKeys: 2 },
   sessionReportEnd: { file: 'report-end.lua', numberOfKeys: 2 },
   sessionCsrf: { file: 'csrf.lua', numberOfKeys: 1 },
@@ -44,6 +45,7 @@ declare module 'ioredis' {
     sessionSetField(session: string, ...args: Arg[]): Result<number, Context>;
     /** numberOfKeys is dynamic: the first argument is the key count. */
     sessionDestroy(numberOfKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
+    sessionDestroyAll(index: string, ...args: Arg[]): Result<[number, number], Context>;
     sessionRenew(session: string, index: string, ...args: Arg[]): Result<number[] | null, Context>;
     sessionReportEnd(session: string, index: string, ...args: Arg[]): Result<number, Context>;
     sessionUnlock(lock: string, owner: string): Result<number, Context>;

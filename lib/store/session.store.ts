@@ -10,7 +10,7 @@ import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from '../session.tokens';
 import type { InvalidationReason } from '../session.types';
 import { SessionMetrics } from '../session.metrics';
 import { RedisCalls } from './redis.calls';
-import { eventsChannel, INDEX_USER_FIELD, sessionKeys, userIndexKey } from './session.keys';
+import { eventsChannel, INDEX_USER_FIELD, sessionKeyBase, sessionKeys, userIndexKey } from './session.keys';
 import { defineSessionScripts, TouchReply } from './session.scripts';
 import { DATA_FIELD_PREFIX, decodeSession, StoredSession } from './stored.session';
 import { TouchBatcher } from './touch.batcher';
@@ -146,11 +146,14 @@ export class SessionStore {
     return raw === null ? undefined : decodeValue(raw);
   }
 
-  /** Destroys the given sessions of one user atomically. @returns how many existed. */
-  async destroy(userId: string, selectors: string[], reason: InvalidationReason): Promise<number> {
+  /**
+   * Destroys the given sessions of one user atomically. With `presented` (one session), only while that verifier
+   * hash still opens it. @returns how many existed.
+   */
+  async destroy(userId: string, selectors: string[], reason: InvalidationReason, presented = ''): Promise<number> {
     if (selectors.length === 0) return 0;
     const keys: string[] = [userIndexKey(this.prefix, userDigest(userId))];
-    const args: string[] = [this.channel, reason, this.options.instanceId, userId];
+    const args: string[] = [this.channel, reason, this.options.instanceId, userId, presented];
     for (const selector of selectors) {
       keys.push(sessionKeys(this.prefix, selector).session);
       args.push(sessionPartOf(selector), publicId(selector));
@@ -161,18 +164,23 @@ export class SessionStore {
   }
 
   /**
-   * Destroys every session of a user except `keep`. Loops until the index holds nothing else, so a login racing
-   * with logout-all cannot slip through between reading the index and deleting.
+   * Destroys every session of a user except `keep`, in one script that reads the user's index itself: what exists
+   * when it runs ends, a login after it survives. A user with more than DESTROY_BATCH sessions takes several calls.
    */
   async destroyAllOf(userId: string, reason: InvalidationReason, keep?: string): Promise<number> {
+    const digest = userDigest(userId);
     let total = 0;
     for (let round = 0; round < 1000; round++) {
-      const victims = (await this.selectorsOf(userId)).filter((s) => s !== keep);
-      if (victims.length === 0) return total;
-      for (let i = 0; i < victims.length; i += DESTROY_BATCH) {
-        total += await this.destroy(userId, victims.slice(i, i + DESTROY_BATCH), reason);
-      }
+      const [ended, more] = await this.calls.run('destroy', () =>
+        this.redis.sessionDestroyAll(
+          userIndexKey(this.prefix, digest), sessionKeyBase(this.prefix, digest), digest, this.channel, reason,
+          this.options.instanceId, keep ? sessionPartOf(keep) : '', DESTROY_BATCH,
+        ),
+      );
+      total += ended;
+      if (more === 0) break;
     }
+    this.metrics.sessionInvalidated(reason, total);
     return total;
   }
 
