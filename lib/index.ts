@@ -3,8 +3,8 @@ export { SessionService } from './session.service';
 export { SessionGuard } from './session.guard';
 export { Session, SessionData } from './decorators/session.decorator';
 export { PublicRoute } from './decorators/public-route.decorator';
+export { SessionModuleOptions } from './options/session.options';
 export {
-  SessionModuleOptions,
   SessionCookieOptions,
   SessionCacheOptions,
   SessionEventsOptions,
@@ -12,7 +12,7 @@ export {
   SessionBindingOptions,
   SessionRotationOptions,
   SessionCsrfOptions,
-} from './options/session.options';
+} from './options/nested.options';
 export type { SessionRedisConnection, SessionRedisClient } from './options/session.options';
 export type {
   ActiveSession,

@@ -185,12 +185,3 @@ export const DEFAULT_SESSION_OPTIONS = {
   csrf: { mode: 'off', trustedOrigins: [], header: 'x-csrf-token' },
 } as const satisfies Partial<Record<keyof SessionModuleOptions, unknown>>;
 
-export {
-  SessionBindingOptions,
-  SessionCacheOptions,
-  SessionCookieOptions,
-  SessionCsrfOptions,
-  SessionEventsOptions,
-  SessionRememberMeOptions,
-  SessionRotationOptions,
-};
