@@ -46,8 +46,11 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     if (old) this.cache.invalidate(old.selector);
     // Another user's session ends here; the same user's ends inside the create script, so that a concurrent login
     // cannot take its place at maxSessionsPerUser in between.
-    if (old && old.userId !== String(input.userId)) await this.store.destroy(old.userId, [old.selector], 'login');
-    const { token, session } = await this.make(input, old?.selector);
+    // Either way only while the cookie's token still opens it: a regenerate in between leaves it to its new token.
+    if (old && old.userId !== String(input.userId)) {
+      await this.store.destroy(old.userId, [old.selector], 'login', previous!.hash);
+    }
+    const { token, session } = await this.make(input, old ? { selector: old.selector, presented: previous!.hash } : undefined);
     if (exchange) {
       this.cookie.write(exchange.res, token, cookieMaxAge(session));
       attachSession(exchange.req, session);
@@ -63,7 +66,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     return this.make(input);
   }
 
-  private async make(input: CreateSessionInput<TData>, replaces?: string): Promise<{ token: string; session: ActiveSession<TData> }> {
+  private async make(input: CreateSessionInput<TData>, replaces?: { selector: string; presented: string }): Promise<{ token: string; session: ActiveSession<TData> }> {
     const userId = String(input.userId);
     assertPlainText('userId', userId);
     const device = input.device || 'unknown';

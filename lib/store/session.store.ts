@@ -53,7 +53,7 @@ export class SessionStore {
   /** Creates a session and returns its token (the only time the raw token exists server-side). */
   async create(
     userId: string, device: string, data: Record<string, unknown>, lifetime: { idleMs: number; absoluteMs: number },
-    extra: { binding?: string; remembered?: boolean; replaces?: string } = {},
+    extra: { binding?: string; remembered?: boolean; replaces?: { selector: string; presented: string } } = {},
   ): Promise<{ token: string; session: StoredSession }> {
     const { pairs, bytes } = this.codec.encodeFields(data);
     if (extra.binding) pairs.push('b', extra.binding);
@@ -69,7 +69,7 @@ export class SessionStore {
           keys.session, keys.index, sessionPartOf(selector), digest, userId, device, lifetime.idleMs,
           lifetime.absoluteMs, verifierHash(verifier), this.channel, this.options.instanceId, bytes,
           this.options.maxSessionsPerUser, this.options.onSessionLimit === 'refuse' ? 'refuse' : 'evict', this.calls.notAfter(),
-          extra.replaces && digestOf(extra.replaces) === digest ? sessionPartOf(extra.replaces) : '', ...pairs,
+          ...replacing(extra.replaces, digest), ...pairs,
         ),
       ).catch((err: unknown) => {
         // Timed out: the script may still run once Redis catches up (its not-after makes that unlikely). The delete
@@ -273,4 +273,9 @@ export class SessionStore {
     const fields = await this.calls.run('list', () => this.redis.hkeys(userIndexKey(this.prefix, digest)));
     return fields.filter((f) => f !== INDEX_USER_FIELD).map((part) => digest + part);
   }
+}
+
+/** The create script's arguments for the session a login replaces: only one of the same user (the same slot). */
+function replacing(old: { selector: string; presented: string } | undefined, digest: string): [string, string] {
+  return old && digestOf(old.selector) === digest ? [sessionPartOf(old.selector), old.presented] : ['', ''];
 }

@@ -10,7 +10,9 @@
 -- ARGV[13] not-after, Redis time in ms (0 = none): a call that reaches Redis after the app gave up on it (its
 --          command timeout) does nothing, so a login that answered 503 never creates a session later
 -- ARGV[14] session part of this user's session the login replaces (the request's cookie named it: fixation), or ''
--- ARGV[15..] field/value pairs: optional metadata (b binding hash, r remembered) and data fields (JSON values)
+-- ARGV[15] the verifier hash that cookie presented: the session ends only while it still opens it (a regenerate in
+--          between gave it a token this browser does not hold)
+-- ARGV[16..] field/value pairs: optional metadata (b binding hash, r remembered) and data fields (JSON values)
 -- Returns {now, idle deadline, absolute deadline}; {-1, live sessions} refused at the limit; {-2} too late;
 -- {-3} the selector is taken (the caller draws another).
 -- Server time (TIME) is used so that every app instance agrees on deadlines whatever their clocks say.
@@ -34,7 +36,11 @@ local function idOf(p) return string.sub(redis.sha1hex('h:' .. digest .. p), 1, 
 -- The session the login replaces ends first, in this same script: a concurrent login cannot take its place at the
 -- limit between the two.
 local replaced = ARGV[14]
-if replaced ~= '' and redis.call('DEL', base .. replaced) == 1 then
+local function opens(key, presented)
+  local f = redis.call('HMGET', key, 'v', 'p', 'g')
+  return f[1] == presented or (f[2] == presented and f[3] and now < tonumber(f[3]))
+end
+if replaced ~= '' and opens(base .. replaced, ARGV[15]) and redis.call('DEL', base .. replaced) == 1 then
   redis.call('HDEL', KEYS[2], replaced)
   publish({ type = 'invalidated', reason = 'login', id = idOf(replaced), userId = userId, at = now, instance = instance })
 end
@@ -75,7 +81,7 @@ end
 
 redis.call('HSET', KEYS[1], 'v', ARGV[7], 'd', ARGV[4], 'c', now, 'l', now, 'a', absolute, 'i', idle)
 if tonumber(ARGV[10]) > 0 then redis.call('HSET', KEYS[1], 'z', ARGV[10]) end
-for i = 15, #ARGV, 2 do
+for i = 16, #ARGV, 2 do
   redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
 end
 redis.call('PEXPIREAT', KEYS[1], expires)
