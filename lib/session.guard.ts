@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { SessionCsrfError, SessionNotFoundError, SessionUnavailableError } from './errors';
 import { carriesToken, crossSiteReason, isUnsafe } from './http/csrf.check';
+import { currentExchange } from './http/session.exchange';
 import { storedOf } from './session.internals';
 import type { SessionRequest } from './http/session-request';
 import { attachSession, PUBLIC_ROUTE_METADATA, REQUEST_SESSION, SOCKET_SESSION_PENDING } from './session.constants';
@@ -44,6 +45,9 @@ export class SessionGuard implements CanActivate {
     const req = http.getRequest<SessionRequest>();
     this.resolver.cookie.varyOnCookie(http.getResponse());
     attachSession(req, null);
+    // The exchange slot the middleware opened: SessionService calls in the handler find the request here.
+    const slot = currentExchange.getStore();
+    if (slot) Object.assign(slot, { req, res: http.getResponse() });
     // CSRF: an unsafe request a browser marks cross-site is refused before anything else, login included.
     const csrf = this.resolver.csrf;
     const guarded = csrf.mode !== 'off' && isUnsafe(req);

@@ -1,5 +1,5 @@
-import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { SessionCache } from './store/session.cache';
 import { SessionEvents } from './events/session.events';
 import { SessionSweeper } from './events/session.sweeper';
@@ -9,7 +9,7 @@ import { SessionReadiness } from './health/session.readiness';
 import { SessionRedisConnections } from './redis/session-redis.connections';
 import { SessionGuard } from './session.guard';
 import { SessionCookie } from './http/session.cookie';
-import { SessionExchangeInterceptor } from './http/session.exchange';
+import { openExchangeSlot, SessionExchangeMiddleware } from './http/session.exchange';
 import { SessionResolver } from './session.resolver';
 import { ConfigurableSessionModule, SESSION_MODULE_OPTIONS } from './session.module-definition';
 import { resolveSessionOptions } from './options/session.options.resolver';
@@ -40,11 +40,28 @@ import { SessionSockets } from './session.sockets';
     SessionResolver,
     SessionService,
     SessionGuard,
-    // Lets SessionService read and write the cookie of the request it is called in (an AsyncLocalStorage).
-    { provide: APP_INTERCEPTOR, useClass: SessionExchangeInterceptor },
     SessionSockets,
   ],
   // SessionResolver (internal) is exported for the guard, which Nest instantiates in the modules that use it.
   exports: [SessionService, SessionResolver, SessionGuard, SessionSockets, SessionEvents, SessionSweeper, SessionHealthIndicator, SESSION_OPTIONS, SESSION_REDIS_CLIENT],
 })
-export class SessionModule extends ConfigurableSessionModule {}
+export class SessionModule extends ConfigurableSessionModule implements NestModule {
+  constructor(private readonly host: HttpAdapterHost) {
+    super();
+  }
+
+  /**
+   * Lets SessionService read and write the cookie of the request it is called in (an AsyncLocalStorage slot per
+   * request). On Fastify a preHandler hook, which runs after the body is read (a middleware runs before, and the
+   * body's stream events would lose the slot) and costs less than a middleware; elsewhere a middleware.
+   */
+  configure(consumer: MiddlewareConsumer): void {
+    const adapter = this.host?.httpAdapter;
+    if (adapter?.getType() === 'fastify') {
+      const fastify = adapter.getInstance<{ addHook(name: string, hook: (req: unknown, reply: unknown, done: () => void) => void): void }>();
+      fastify.addHook('preHandler', (_req, _reply, done) => openExchangeSlot(done));
+      return;
+    }
+    consumer.apply(SessionExchangeMiddleware).forRoutes('*');
+  }
+}

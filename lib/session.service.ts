@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SessionNotFoundError } from './errors';
 import { clientBinding } from './http/client.binding';
-import { currentExchange, SessionExchange } from './http/session.exchange';
+import { exchangeForLogin, exchangeNow, SessionExchange } from './http/session.exchange';
 import { SessionCookie } from './http/session.cookie';
 import { attachSession, REQUEST_SESSION } from './session.constants';
 import { assertFieldName, assertPlainText, lifetimeOf } from './session.input';
@@ -40,7 +40,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
    * @throws SessionLimitError at maxSessionsPerUser with onSessionLimit 'refuse'
    */
   async create(input: CreateSessionInput<TData>): Promise<ActiveSession<TData>> {
-    const exchange = currentExchange.getStore();
+    const exchange = exchangeForLogin();
     const previous = exchange ? presented(this.cookie.read(exchange.req)) : null;
     const old = previous ? await this.store.touch(previous.selector, previous.hash, false) : null;
     if (old) this.cache.invalidate(old.selector);
@@ -74,7 +74,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     const data = (input.data ?? {}) as Record<string, unknown>;
     Object.keys(data).forEach(assertFieldName);
     const { token, session } = await this.store.create(userId, device, data, lifetimeOf(input, this.options), {
-      binding: clientBinding(currentExchange.getStore()?.req, this.options.binding),
+      binding: clientBinding(exchangeNow()?.req, this.options.binding),
       remembered: input.remember === true,
       replaces,
     });
@@ -239,7 +239,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
 
   /** The request being handled, when the session it was made with matches. */
   private ownExchange(matches: (own: ActiveSession) => boolean): SessionExchange | undefined {
-    const exchange = currentExchange.getStore();
+    const exchange = exchangeNow();
     const own = exchange && ((exchange.req as unknown as Record<symbol, unknown>)[REQUEST_SESSION] as ActiveSession | null | undefined);
     return own && matches(own) ? exchange : undefined;
   }

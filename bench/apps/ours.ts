@@ -1,5 +1,5 @@
-import { Controller, Get, HttpCode, Module, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ActiveSession, Session, SessionGuard, SessionModule, SessionService } from 'nestjs-redis-session';
+import { Controller, Get, HttpCode, Module, Post, UseGuards } from '@nestjs/common';
+import { ActiveSession, PublicRoute, Session, SessionGuard, SessionModule, SessionService } from 'nestjs-redis-session';
 import { adapterFromEnv, BENCH_USER, createApp, fail, meBody, redisUrlFromEnv, serve } from './app-host';
 
 /**
@@ -32,10 +32,12 @@ class MeController {
 }
 
 @Controller('login')
+@UseGuards(SessionGuard)
 class LoginController {
   constructor(private readonly sessions: SessionService<BenchData>) {}
 
   @Post()
+  @PublicRoute()
   @HttpCode(200)
   async login() {
     const s = await this.sessions.create({
