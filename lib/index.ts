@@ -12,7 +12,9 @@ export {
   SessionBindingOptions,
   SessionRotationOptions,
   SessionCsrfOptions,
+  SessionLegacyOptions,
 } from './options/nested.options';
+export type { LegacySessionMapping } from './options/nested.options';
 export type { SessionRedisConnection, SessionRedisClient } from './options/session.options';
 export type {
   ActiveSession,

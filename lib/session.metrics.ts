@@ -7,6 +7,7 @@
  */
 export class SessionMetrics {
   private readonly created: Counter;
+  private readonly migrated: Counter;
   private readonly invalidated: Counter;
   private readonly expired: Counter;
   private readonly guard: Counter;
@@ -16,6 +17,9 @@ export class SessionMetrics {
 
   constructor(meter: Meter = defaultMeter()) {
     this.created = meter.createCounter('session.created', { description: 'Sessions created (logins)', unit: '{session}' });
+    this.migrated = meter.createCounter('session.migrated', {
+      description: 'Sessions created from a legacy express-session cookie (the legacy option)', unit: '{session}',
+    });
     this.invalidated = meter.createCounter('session.invalidated', {
       description: 'Sessions ended by the app, by reason', unit: '{session}',
     });
@@ -35,6 +39,9 @@ export class SessionMetrics {
 
   sessionCreated(): void {
     this.created.add(1);
+  }
+  sessionMigrated(): void {
+    this.migrated.add(1);
   }
   sessionInvalidated(reason: string, count = 1): void {
     if (count > 0) this.invalidated.add(count, this.attr('reason', reason));
@@ -62,7 +69,7 @@ export class SessionMetrics {
 }
 
 /** Every value of the `operation` attribute of `session.redis.duration`. */
-export const REDIS_OPERATIONS = ['create', 'touch', 'set', 'get', 'destroy', 'list', 'renew', 'report'] as const;
+export const REDIS_OPERATIONS = ['create', 'touch', 'set', 'get', 'destroy', 'list', 'renew', 'report', 'migrate'] as const;
 export type RedisOperation = (typeof REDIS_OPERATIONS)[number];
 
 /** Histogram buckets in seconds: 0.1 ms to 1 s (the default command timeout). */

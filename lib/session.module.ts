@@ -11,6 +11,7 @@ import { SessionGuard } from './session.guard';
 import { SessionCookie } from './http/session.cookie';
 import { openExchangeSlot, SessionExchangeMiddleware } from './http/session.exchange';
 import { SessionResolver } from './session.resolver';
+import { LegacySessionMigration } from './http/legacy.migration';
 import { ConfigurableSessionModule, SESSION_MODULE_OPTIONS } from './session.module-definition';
 import { resolveSessionOptions } from './options/session.options.resolver';
 import { SessionService } from './session.service';
@@ -37,6 +38,7 @@ import { SessionSockets } from './session.sockets';
     SessionCache,
     SessionSweeper,
     SessionCookie,
+    LegacySessionMigration,
     SessionResolver,
     SessionService,
     SessionGuard,

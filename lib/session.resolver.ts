@@ -5,6 +5,7 @@ import { SessionUnavailableError } from './errors';
 import { SessionCache, CacheEntry } from './store/session.cache';
 import { SessionEvents } from './events/session.events';
 import { clientBinding } from './http/client.binding';
+import { LegacySessionMigration } from './http/legacy.migration';
 import { SessionCookie } from './http/session.cookie';
 import { headerValue, SessionRequest } from './http/session-request';
 import { SessionMetrics } from './session.metrics';
@@ -42,6 +43,7 @@ export class SessionResolver {
     private readonly events: SessionEvents,
     readonly metrics: SessionMetrics,
     readonly cookie: SessionCookie,
+    private readonly migration: LegacySessionMigration,
   ) {
     this.refreshMs = Math.min(options.cache.refreshIntervalMs, options.cache.maxStalenessMs);
     this.rotationMs = options.rotation.everySeconds * 1000;
@@ -69,7 +71,7 @@ export class SessionResolver {
    */
   resolve(token: string | undefined, req: SessionRequest, res?: unknown): ActiveSession | null | Promise<ActiveSession | null> {
     const p = presented(token);
-    if (!p) return null;
+    if (!p) return res !== undefined && this.migration.applies(req) ? this.migration.migrate(req, res) : null;
     const now = Date.now();
     const entry = this.cache.get(p.selector);
     if (entry && this.servable(entry, p.hash, now)) {

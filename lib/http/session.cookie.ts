@@ -50,6 +50,18 @@ export class SessionCookie {
     this.append(res, serialize(this.name, '', { ...this.attributes, maxAge: 0 }));
   }
 
+  /** Clears another cookie (a legacy session's), at the path it was set for. */
+  clearOther(res: unknown, name: string, path = '/'): void {
+    this.append(res, serialize(name, '', { path, maxAge: 0 }));
+  }
+
+  /** The value of another cookie of the request, decoded. */
+  readOther(req: SessionRequest, name: string): string | undefined {
+    const header = headerValue(req, 'cookie');
+    if (!header || !header.includes(`${name}=`)) return undefined;
+    return parse(header)[name];
+  }
+
   /** Marks a response as depending on the Cookie header (caches must not share it between users). */
   varyOnCookie(res: unknown): void {
     this.addToken(res, 'Vary', 'Cookie');

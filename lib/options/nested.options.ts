@@ -174,3 +174,39 @@ export class SessionCsrfOptions {
   @Matches(/^[a-z0-9-]{1,64}$/, { message: (a) => `must be a lower-case header name${got(a)}` })
   header?: string;
 }
+
+/** What a legacy session record becomes: the new session's user, device and data; null refuses it (no session). */
+export interface LegacySessionMapping {
+  userId: string;
+  device?: string;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * Signs in users who still hold an express-session + connect-redis cookie (or @fastify/session with a Redis store),
+ * once, without a login: see README "Migrating from express-session". Remove the option once `until` has passed.
+ * @publicApi
+ */
+export class SessionLegacyOptions {
+  /** The legacy cookie's name. @default 'connect.sid' */
+  @IsOptional()
+  @Matches(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, { message: (a) => `must be a valid cookie name${got(a)}` })
+  cookieName?: string;
+
+  /** The secrets the legacy cookie was signed with, newest first (express-session's `secret`, as an array). */
+  @IsArray({ message: (a) => `must be a non-empty array of strings${got(a)}` })
+  @IsString({ each: true, message: (a) => `must be a non-empty array of strings${got(a)}` })
+  secrets: string[];
+
+  /** Prefix of the legacy records (connect-redis's `prefix`). @default 'sess:' */
+  @IsOptional()
+  @IsString({ message: (a) => `must be a string${got(a)}` })
+  prefix?: string;
+
+  /** Turns a legacy record (connect-redis's JSON: `{ cookie, ...yourFields }`) into the new session, or refuses it. */
+  map: (record: Record<string, unknown>) => LegacySessionMapping | null | Promise<LegacySessionMapping | null>;
+
+  /** After this date legacy cookies are ignored (and boot says the option can go). @default no end */
+  @IsOptional()
+  until?: Date;
+}

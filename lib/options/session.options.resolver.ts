@@ -76,6 +76,8 @@ export function resolveSessionOptions(raw: SessionModuleOptions): ResolvedSessio
     [refreshMs >= idle * 1000, `cache.refreshIntervalSeconds (${refreshMs / 1000}) must be below idleTimeoutSeconds (${idle})`],
     [o.cache.enabled && o.cache.invalidation === 'events' && !o.events.enabled,
       'cache.invalidation "events" needs events.enabled (the cache learns of changes from the events)'],
+    [o.legacy !== undefined && typeof o.legacy.map !== 'function', 'legacy.map must be a function (record) => { userId, device?, data? } | null'],
+    [o.legacy !== undefined && (o.legacy.secrets ?? []).length === 0, 'legacy.secrets must list the secret(s) the legacy cookies were signed with'],
     // A period at or below the grace lets a token that was already replaced mint a new one before it dies.
     [o.csrf.trustedOrigins.length > 0 && o.csrf.mode === 'off', 'csrf.trustedOrigins has no effect with csrf.mode "off"'],
     [o.rotation.everySeconds > 0 && o.rotation.everySeconds <= o.rotation.graceSeconds,

@@ -1,11 +1,13 @@
 import type { RedisOptions } from 'ioredis';
-import { IsOptional, IsString, Matches, Max, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsOptional, IsString, Matches, Max, MaxLength, ValidateNested } from 'class-validator';
 import {
   SessionBindingOptions,
   SessionCacheOptions,
   SessionCookieOptions,
   SessionCsrfOptions,
   SessionEventsOptions,
+  SessionLegacyOptions,
   SessionRememberMeOptions,
   SessionRotationOptions,
 } from './nested.options';
@@ -139,6 +141,12 @@ export class SessionModuleOptions {
   @OptionalNested(SessionCsrfOptions)
   csrf?: SessionCsrfOptions;
 
+  /** Migration from express-session + connect-redis: a legacy cookie signs its user in once. Off by default. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SessionLegacyOptions)
+  legacy?: SessionLegacyOptions;
+
   /** Name of this app instance in events (`instance`). @default `<hostname>:<pid>:<random>` */
   @IsOptional()
   @IsString({ message: (a) => `must be a string${got(a)}` })
@@ -154,7 +162,8 @@ type Filled<T> = { [K in keyof T]-?: NonNullable<T[K]> extends object ? Required
  * declared once; only the derived fields are written out.
  * @internal
  */
-export type ResolvedSessionOptions = Omit<Filled<Omit<SessionModuleOptions, 'redis'>>, 'cookie' | 'cache'> & {
+export type ResolvedSessionOptions = Omit<Filled<Omit<SessionModuleOptions, 'redis'>>, 'cookie' | 'cache' | 'legacy'> & {
+  legacy?: SessionLegacyOptions;
   redis: SessionRedisConnection;
   /** `domain` stays optional (unset is safest); HttpOnly is always on. */
   cookie: Required<Omit<SessionCookieOptions, 'domain'>> & { domain?: string; httpOnly: true };

@@ -262,6 +262,11 @@ export class SessionStore {
     return this.calls.run('set', () => this.redis.sessionCsrf(session, newVerifier()));
   }
 
+  /** Takes a legacy session record (GETDEL: of concurrent takers exactly one gets it). */
+  takeLegacy(key: string, client: Redis | Cluster = this.redis): Promise<string | null> {
+    return this.calls.run('migrate', () => client.getdel(key));
+  }
+
   /** Finds the selector behind a public id among a user's sessions. */
   async selectorForId(userId: string, id: string): Promise<string | null> {
     const selectors = await this.selectorsOf(userId);

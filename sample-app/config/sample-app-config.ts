@@ -35,6 +35,8 @@ export interface SampleAppConfig {
   trustProxyHops: number;
   /** CSRF_MODE. */
   csrf: SampleCsrfMode;
+  /** LEGACY_SESSION_SECRET: signs in holders of an express-session cookie signed with it, once (unset: off). */
+  legacySecret?: string;
   /** Extra library options, applied last (tests use them for short TTLs and private key prefixes). */
   sessionOverrides?: Partial<SessionModuleOptions>;
 }

@@ -1,4 +1,5 @@
 import type { SessionCacheOptions, SessionModuleOptions } from 'nestjs-redis-session';
+import { mapLegacySession } from '../auth/legacy-session.map';
 import type { SampleAppConfig, SampleCacheMode } from './sample-app-config';
 
 /**
@@ -29,6 +30,8 @@ export function sessionModuleOptionsFor(config: SampleAppConfig): SessionModuleO
     binding: { userAgent: config.binding.userAgent, ip: config.binding.ip, trustProxy: config.trustProxyHops },
     // On by default: an unsafe request a browser marks cross-site answers 403 (CSRF_MODE=token also wants the token).
     csrf: { mode: config.csrf },
+    // Users of the app's express-session era keep their sign-in (connect.sid, connect-redis records `sess:<id>`).
+    legacy: config.legacySecret ? { secrets: [config.legacySecret], map: mapLegacySession } : undefined,
     ...config.sessionOverrides,
   };
 }
