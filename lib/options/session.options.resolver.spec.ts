@@ -144,6 +144,12 @@ describe('resolveSessionOptions: problems', () => {
     expect(err.message).toContain('cache.invalidation "events" needs events.enabled');
   });
 
+  it('refuses a legacy migration without a map function or secrets, naming both', () => {
+    const err = problemsOf({ redis: URL, legacy: { secrets: [] } as never });
+    expect(err.message).toContain('legacy.map must be a function');
+    expect(err.message).toContain('legacy.secrets must list');
+  });
+
   it('refuses trustProxy as a boolean: it is a hop count', () => {
     expect(problemsOf({ redis: URL, binding: { trustProxy: true } }).message).toMatch(/binding\.trustProxy must be a non-negative integer, got true/);
   });
