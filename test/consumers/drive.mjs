@@ -99,11 +99,15 @@ export async function drive(app, { dir = join(workDir(), app), report = console.
 
     // --- boot ------------------------------------------------------------------------------------------------
     const port = await freePort();
+    const prometheusPort = await freePort();
     const base = `http://127.0.0.1:${port}`;
     await check('boot: node dist/main.js listens', async () => {
       child = spawn(process.execPath, ['dist/main.js'], {
         cwd: dir,
-        env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', REDIS_URL: redis.url, NO_COLOR: '1', FORCE_COLOR: '0' },
+        env: {
+          ...process.env, PORT: String(port), PROMETHEUS_PORT: String(prometheusPort), HOST: '127.0.0.1', REDIS_URL: redis.url,
+          NO_COLOR: '1', FORCE_COLOR: '0',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const keep = (d) => {
@@ -252,6 +256,14 @@ export async function drive(app, { dir = join(workDir(), app), report = console.
         const sum = m.points.reduce((s, p) => s + (p.value.sum ?? 0), 0);
         if (!(count > 0 && sum > 0)) throw new Error(`count ${count}, sum ${sum}`);
         return `count ${count}, sum ${sum.toPrecision(3)} ${m.unit}`;
+      });
+      await check("otel: Prometheus scrape (the README's exporter) serves the library's metrics", async () => {
+        const res = await fetch(`http://127.0.0.1:${prometheusPort}/metrics`);
+        const text = await res.text();
+        for (const series of ['session_created_total', 'session_guard_outcome_total', 'session_redis_duration_bucket']) {
+          if (!text.includes(series)) throw new Error(`no ${series} in /metrics (${res.status}, ${text.length} bytes)`);
+        }
+        return `${text.split('\n').filter((l) => l.startsWith('session_')).length} session_ lines`;
       });
       await check("otel: session.redis.duration is in seconds (unit 's')", async () => {
         const m = await metric('session.redis.duration');
