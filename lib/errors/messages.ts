@@ -23,4 +23,3 @@ export const NO_ACTIVE_SESSION =
 export const NO_GUARD_ON_ROUTE =
   'SessionService was called in a request whose route SessionGuard does not guard, so it cannot set or clear the ' +
   'session cookie: add @UseGuards(SessionGuard) to the controller or route (with @PublicRoute() on a login route)';
-export const REDIS_REPLY_UNEXPECTED = (what: string) => `Unexpected reply from Redis for ${what}`;

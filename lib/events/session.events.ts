@@ -174,7 +174,7 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
     for (const [name, sub] of this.subscribers) {
       if (name !== 'channel' && !masters.includes(name)) {
         this.subscribers.delete(name);
-        this.onListening(sub, false, true);
+        this.onListening(sub, false);
         void this.connections.close(sub);
       }
     }
@@ -188,10 +188,9 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
     if (pending.length > 0 && this.notifications !== 'unknown') await this.checkNotifications();
   }
 
-  private onListening(sub: Redis | Cluster, up: boolean, removed = false): void {
+  private onListening(sub: Redis | Cluster, up: boolean): void {
     if (up && sub.status === 'ready') this.listening.add(sub);
     else this.listening.delete(sub);
-    if (removed) this.listening.delete(sub);
     const all = [...this.subscribers.values()];
     this.feed.next(!this.destroyed && all.length > 0 && all.every((s) => this.listening.has(s)));
   }

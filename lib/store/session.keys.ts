@@ -35,9 +35,6 @@ export function userIndexKey(prefix: string, digest: string): string {
 /** The index field that holds the user id (never a session part: those are base64url). */
 export const INDEX_USER_FIELD = '@';
 
-/** The index field of a session. */
-export const indexField = sessionPartOf;
-
 export const eventsChannel = (prefix: string) => `${prefix}events`;
 
 /** Prefix of every session key (what client-side caching tracks). */

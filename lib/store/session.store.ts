@@ -12,9 +12,9 @@ import { SessionMetrics } from '../session.metrics';
 import { RedisCalls } from './redis.calls';
 import { eventsChannel, INDEX_USER_FIELD, sessionKeyBase, sessionKeys, userIndexKey } from './session.keys';
 import { defineSessionScripts, TouchReply } from './session.scripts';
-import { DATA_FIELD_PREFIX, decodeSession, StoredSession } from './stored.session';
+import { decodeSession, StoredSession } from './stored.session';
 import { TouchBatcher } from './touch.batcher';
-import { decodeValue, ValueCodec } from './value.codec';
+import { DATA_FIELD_PREFIX, decodeValue, ValueCodec } from './value.codec';
 
 /** Sessions destroyed per script call in logout-all, so no single Lua call blocks Redis for long. */
 const DESTROY_BATCH = 200;

@@ -41,8 +41,6 @@ export function idOf(stored: StoredSession): string {
 /** What touch scripts join a session's fields and values with (\x1f, unit separator); never stored by the library. */
 export const FIELD_SEPARATOR = '\x1f';
 
-export { DATA_FIELD_PREFIX } from './value.codec';
-
 /**
  * Sets a data field as an own property, whatever its name: plain assignment of `__proto__` would replace the
  * object's prototype instead of storing a field.
