@@ -33,7 +33,7 @@ describe('Redis Cluster', () => {
     // The local cache is off so every request asks Redis: routing and failover are what is under test.
     app = await testApp(cluster.connection).options({ keyPrefix: prefix, cache: { enabled: false } }).start();
     sessions = app.get(SessionService);
-  }, 50_000);
+  }, 80_000);
 
   afterAll(async () => {
     await app?.close();
