@@ -43,6 +43,10 @@ interface AppSpec {
   kind: 'baseline' | 'peer' | 'ours';
   env?: Record<string, string>;
   mode?: 'strict' | 'cached';
+  /** How this app signs in, when not `POST /login` without a body (the sample app's own login route). */
+  login?: { path: string; body: Record<string, string> };
+  /** The user id GET /me answers with, when not BENCH_USER's. */
+  userId?: string;
 }
 
 export const APPS: AppSpec[] = [
@@ -60,8 +64,13 @@ export const APPS: AppSpec[] = [
  * Experiments, not in the default table: run them with --only (their bare app is needed for the ratio), e.g.
  * --only bare-fastify,ours-strict-fastify,ours-strict-fastify-autopipeline
  */
+/** The sample app's own login route and demo user (sample-app/users). */
+const SAMPLE_LOGIN = { path: '/auth/login', body: { username: 'alice', password: 'alice-pass', device: 'bench' } };
+
 export const EXTRA_APPS: AppSpec[] = [
   { name: 'ours-strict-express-autopipeline', label: 'ours, strict, ioredis auto-pipelining, Express', entry: 'ours', adapter: 'express', kind: 'ours', mode: 'strict', env: { CACHE: '0', AUTOPIPELINE: '1' } },
+  { name: 'sample-express', label: 'the sample app (cache on, CSRF origin, events), Express', entry: 'sample', adapter: 'express', kind: 'ours', mode: 'cached', login: SAMPLE_LOGIN, userId: 'u1' },
+  { name: 'sample-fastify', label: 'the sample app (cache on, CSRF origin, events), Fastify', entry: 'sample', adapter: 'fastify', kind: 'ours', mode: 'cached', login: SAMPLE_LOGIN, userId: 'u1' },
   { name: 'ours-strict-fastify-autopipeline', label: 'ours, strict, ioredis auto-pipelining, Fastify', entry: 'ours', adapter: 'fastify', kind: 'ours', mode: 'strict', env: { CACHE: '0', AUTOPIPELINE: '1' } },
 ];
 
@@ -158,19 +167,21 @@ function parseArgs(argv: string[]): Config {
   };
 }
 
-async function login(app: AppProcess): Promise<string> {
-  const res = await fetch(`${app.url}/login`, { method: 'POST' });
-  if (res.status !== 200) throw new Error(`${app.name}: POST /login answered ${res.status}: ${await res.text()}`);
+async function login(app: AppProcess, spec: AppSpec): Promise<string> {
+  const res = spec.login
+    ? await fetch(`${app.url}${spec.login.path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec.login.body) })
+    : await fetch(`${app.url}/login`, { method: 'POST' });
+  if (res.status !== 200 && res.status !== 201) throw new Error(`${app.name}: POST /login answered ${res.status}: ${await res.text()}`);
   const sid = res.headers.getSetCookie().find((c) => c.startsWith('sid='));
   // The bare app has no session: it gets a cookie header of the same size anyway.
   return sid ? sid.split(';')[0] : `sid=${'x'.repeat(46)}`;
 }
 
 /** One plain authenticated read before any load: must be 200 with the user, and tells whether it sets a cookie. */
-async function checkRead(app: AppProcess, cookie: string): Promise<{ setCookie: boolean }> {
+async function checkRead(app: AppProcess, cookie: string, userId: string): Promise<{ setCookie: boolean }> {
   const res = await fetch(`${app.url}/me`, { headers: { cookie } });
   const body = await res.text();
-  if (res.status !== 200 || !body.includes(BENCH_USER.userId)) {
+  if (res.status !== 200 || !body.includes(`"${userId}"`)) {
     throw new Error(`${app.name}: GET /me answered ${res.status}: ${body}\n${app.recentStderr}`);
   }
   return { setCookie: res.headers.getSetCookie().length > 0 };
@@ -224,9 +235,9 @@ async function main(): Promise<void> {
     const setCookie = new Map<string, boolean>();
     for (const s of specs) {
       const app = byName.get(s.name)!;
-      const cookie = await login(app);
+      const cookie = await login(app, s);
       cookies.set(s.name, cookie);
-      setCookie.set(s.name, (await checkRead(app, cookie)).setCookie);
+      setCookie.set(s.name, (await checkRead(app, cookie, s.userId ?? BENCH_USER.userId)).setCookie);
     }
     console.log(`apps up in ${((Date.now() - started) / 1000).toFixed(1)} s; warm-up with MONITOR accounting...`);
 

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { SessionCsrfError, SessionNotFoundError, SessionUnavailableError } from './errors';
 import { carriesToken, crossSiteReason, isUnsafe } from './http/csrf.check';
-import { currentExchange } from './http/session.exchange';
+import type { SessionExchange } from './http/session.exchange';
 import { storedOf } from './session.internals';
 import type { SessionRequest } from './http/session-request';
 import { attachSession, PUBLIC_ROUTE_METADATA, REQUEST_SESSION, SOCKET_SESSION_PENDING } from './session.constants';
@@ -43,11 +43,9 @@ export class SessionGuard implements CanActivate {
     if (context.getType() === 'ws') return this.canActivateSocket(context);
     const http = context.switchToHttp();
     const req = http.getRequest<SessionRequest>();
-    this.resolver.cookie.varyOnCookie(http.getResponse());
+    const exchange: SessionExchange = { req, res: http.getResponse() };
+    this.resolver.cookie.varyOnCookie(exchange.res);
     attachSession(req, null);
-    // The exchange slot the middleware opened: SessionService calls in the handler find the request here.
-    const slot = currentExchange.getStore();
-    if (slot) Object.assign(slot, { req, res: http.getResponse() });
     // CSRF: an unsafe request a browser marks cross-site is refused before anything else, login included.
     const csrf = this.resolver.csrf;
     const guarded = csrf.mode !== 'off' && isUnsafe(req);
@@ -55,18 +53,18 @@ export class SessionGuard implements CanActivate {
     if (crossSite) return this.forged(crossSite);
     let resolved: ActiveSession | null | Promise<ActiveSession | null>;
     try {
-      resolved = this.resolver.resolve(this.extractToken(req), req, http.getResponse());
+      resolved = this.resolver.resolve(this.extractToken(req), req, exchange.res);
     } catch (err) {
       return this.failed(err, isPublic);
     }
     // Not on public routes (a login): there the origin check is the defence, and a stale session must not block it.
     const needsToken = guarded && csrf.mode === 'token' && !isPublic;
-    if (resolved instanceof Promise) return this.settle(resolved, req, isPublic, needsToken);
-    return this.accept(resolved, req, isPublic, needsToken);
+    if (resolved instanceof Promise) return this.settle(resolved, exchange, isPublic, needsToken);
+    return this.accept(resolved, exchange, isPublic, needsToken);
   }
 
   private async settle(
-    pending: Promise<ActiveSession | null>, req: SessionRequest, isPublic: boolean | undefined, needsToken: boolean,
+    pending: Promise<ActiveSession | null>, exchange: SessionExchange, isPublic: boolean | undefined, needsToken: boolean,
   ): Promise<boolean> {
     let session: ActiveSession | null;
     try {
@@ -74,31 +72,34 @@ export class SessionGuard implements CanActivate {
     } catch (err) {
       return this.failed(err, isPublic);
     }
-    return this.accept(session, req, isPublic, needsToken);
+    return this.accept(session, exchange, isPublic, needsToken);
   }
 
   private accept(
-    session: ActiveSession | null, req: SessionRequest, isPublic: boolean | undefined, needsToken: boolean,
+    session: ActiveSession | null, exchange: SessionExchange, isPublic: boolean | undefined, needsToken: boolean,
   ): boolean | Promise<boolean> {
     if (!session) return this.reject(isPublic);
     // A request made with a session must prove it comes from the app's own page (token mode).
-    if (needsToken && !carriesToken(req, this.resolver.csrf.header, storedOf(session).csrf)) {
-      return this.checkTokenAfresh(session, req);
+    if (needsToken && !carriesToken(exchange.req, this.resolver.csrf.header, storedOf(session).csrf)) {
+      return this.checkTokenAfresh(session, exchange);
     }
-    attachSession(req, session);
+    return this.let(session, exchange);
+  }
+
+  /** Lets the request through with its session: where @Session() and the service's logouts find it. */
+  private let(session: ActiveSession, exchange: SessionExchange): true {
+    attachSession(exchange.req, this.resolver.exchanges.add(session, exchange));
     this.metrics.guardOutcome('ok');
     return true;
   }
 
   /** The cached copy may predate the session's token (made on another instance): ask Redis before refusing. */
-  private async checkTokenAfresh(session: ActiveSession, req: SessionRequest): Promise<boolean> {
+  private async checkTokenAfresh(session: ActiveSession, exchange: SessionExchange): Promise<boolean> {
     const fresh = await this.resolver.reread(session, false).catch((err: unknown) => this.failed(err, false));
-    if (!fresh || typeof fresh === 'boolean' || !carriesToken(req, this.resolver.csrf.header, storedOf(fresh).csrf)) {
+    if (!fresh || typeof fresh === 'boolean' || !carriesToken(exchange.req, this.resolver.csrf.header, storedOf(fresh).csrf)) {
       return this.forged(`the ${this.resolver.csrf.header} header does not carry this session's token`);
     }
-    attachSession(req, session);
-    this.metrics.guardOutcome('ok');
-    return true;
+    return this.let(session, exchange);
   }
 
   private forged(reason: string): never {

@@ -1,5 +1,4 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { Module } from '@nestjs/common';
 import { SessionCache } from './store/session.cache';
 import { SessionEvents } from './events/session.events';
 import { SessionSweeper } from './events/session.sweeper';
@@ -9,7 +8,7 @@ import { SessionReadiness } from './health/session.readiness';
 import { SessionRedisConnections } from './redis/session-redis.connections';
 import { SessionGuard } from './session.guard';
 import { SessionCookie } from './http/session.cookie';
-import { openExchangeSlot, SessionExchangeMiddleware } from './http/session.exchange';
+import { InFlightExchanges } from './http/in-flight.exchanges';
 import { SessionResolver } from './session.resolver';
 import { LegacySessionMigration } from './http/legacy.migration';
 import { ConfigurableSessionModule, SESSION_MODULE_OPTIONS } from './session.module-definition';
@@ -38,6 +37,7 @@ import { SessionSockets } from './session.sockets';
     SessionCache,
     SessionSweeper,
     SessionCookie,
+    InFlightExchanges,
     LegacySessionMigration,
     SessionResolver,
     SessionService,
@@ -47,23 +47,4 @@ import { SessionSockets } from './session.sockets';
   // SessionResolver (internal) is exported for the guard, which Nest instantiates in the modules that use it.
   exports: [SessionService, SessionResolver, SessionGuard, SessionSockets, SessionEvents, SessionSweeper, SessionHealthIndicator, SESSION_OPTIONS, SESSION_REDIS_CLIENT],
 })
-export class SessionModule extends ConfigurableSessionModule implements NestModule {
-  constructor(private readonly host: HttpAdapterHost) {
-    super();
-  }
-
-  /**
-   * Lets SessionService read and write the cookie of the request it is called in (an AsyncLocalStorage slot per
-   * request). On Fastify a preHandler hook, which runs after the body is read (a middleware runs before, and the
-   * body's stream events would lose the slot) and costs less than a middleware; elsewhere a middleware.
-   */
-  configure(consumer: MiddlewareConsumer): void {
-    const adapter = this.host?.httpAdapter;
-    if (adapter?.getType() === 'fastify') {
-      const fastify = adapter.getInstance<{ addHook(name: string, hook: (req: unknown, reply: unknown, done: () => void) => void): void }>();
-      fastify.addHook('preHandler', (_req, _reply, done) => openExchangeSlot(done));
-      return;
-    }
-    consumer.apply(SessionExchangeMiddleware).forRoutes('*');
-  }
-}
+export class SessionModule extends ConfigurableSessionModule {}

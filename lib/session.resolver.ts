@@ -4,6 +4,7 @@ import { SessionUnavailableError } from './errors';
 import { SessionCache, CacheEntry } from './store/session.cache';
 import { SessionEvents } from './events/session.events';
 import { clientBinding } from './http/client.binding';
+import { InFlightExchanges } from './http/in-flight.exchanges';
 import { LegacySessionMigration } from './http/legacy.migration';
 import { SessionCookie } from './http/session.cookie';
 import { headerValue, SessionRequest } from './http/session-request';
@@ -43,6 +44,8 @@ export class SessionResolver {
     readonly metrics: SessionMetrics,
     readonly cookie: SessionCookie,
     private readonly migration: LegacySessionMigration,
+    /** The requests being handled with a session, for the service's logouts and regenerate. */
+    readonly exchanges: InFlightExchanges,
   ) {
     this.refreshMs = Math.min(options.cache.refreshIntervalMs, options.cache.maxStalenessMs);
     this.rotationMs = options.rotation.everySeconds * 1000;

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SessionNotFoundError } from './errors';
 import { clientBinding } from './http/client.binding';
-import { exchangeForLogin, exchangeNow, SessionExchange } from './http/session.exchange';
+import { exchangeForLogin, exchangeNow } from './http/session.exchange';
 import { SessionCookie } from './http/session.cookie';
-import { attachSession, REQUEST_SESSION } from './session.constants';
+import { attachSession } from './session.constants';
 import { assertFieldName, assertPlainText, lifetimeOf } from './session.input';
 import { storedOf, toActiveSession } from './session.internals';
 import type { ResolvedSessionOptions } from './options/session.options';
@@ -34,14 +34,14 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   ) {}
 
   /**
-   * Logs a user in. In a request: ends the session the request's cookie names (session fixation: a token the
-   * client brings is never reused) and sets the new session's cookie on the response. Elsewhere it only creates
-   * the session; use issue() to get its token.
+   * Logs a user in, in a @PublicRoute() handler: ends the session the request's cookie names (session fixation: a
+   * token the client brings is never reused) and sets the new session's cookie on the response.
    * @throws SessionLimitError at maxSessionsPerUser with onSessionLimit 'refuse'
+   * @throws Error outside a @PublicRoute() handler (it would set no cookie): use issue() there
    */
   async create(input: CreateSessionInput<TData>): Promise<ActiveSession<TData>> {
     const exchange = exchangeForLogin();
-    const previous = exchange ? presented(this.cookie.read(exchange.req)) : null;
+    const previous = presented(this.cookie.read(exchange.req));
     const old = previous ? await this.store.touch(previous.selector, previous.hash, false) : null;
     if (old) this.cache.invalidate(old.selector);
     // Another user's session ends here; the same user's ends inside the create script, so that a concurrent login
@@ -51,11 +51,10 @@ export class SessionService<TData extends object = Record<string, unknown>> {
       await this.store.destroy(old.userId, [old.selector], 'login', previous!.hash);
     }
     const { token, session } = await this.make(input, old ? { selector: old.selector, presented: previous!.hash } : undefined);
-    if (exchange) {
-      this.cookie.write(exchange.res, token, cookieMaxAge(session));
-      attachSession(exchange.req, session);
-    }
-    return session;
+    this.cookie.write(exchange.res, token, cookieMaxAge(session));
+    const own = this.resolver.exchanges.add(session, exchange);
+    attachSession(exchange.req, own);
+    return own;
   }
 
   /**
@@ -161,7 +160,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     this.cache.invalidate(stored.selector);
     const n = await this.store.destroy(stored.userId, [stored.selector], reason);
     this.cache.invalidate(stored.selector);
-    this.clearCookieIf((own) => own.id === session.id);
+    this.clearCookies(stored.userId, (id) => id === session.id);
     return n > 0;
   }
 
@@ -175,7 +174,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     this.cache.forgetUser(user);
     const n = await this.store.destroyAllOf(user, reason);
     this.cache.forgetUser(user);
-    this.clearCookieIf((own) => own.userId === user);
+    this.clearCookies(user);
     return n;
   }
 
@@ -194,7 +193,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     this.cache.invalidate(selector);
     const ended = (await this.store.destroy(String(userId), [selector], 'revoked')) > 0;
     this.cache.invalidate(selector);
-    this.clearCookieIf((own) => own.id === id);
+    this.clearCookies(String(userId), (own) => own === id);
     return ended;
   }
 
@@ -229,23 +228,16 @@ export class SessionService<TData extends object = Record<string, unknown>> {
       ...stored, verifier: renewed.verifier, previous: undefined, graceUntil: undefined, rotatedAt: renewed.now,
       lastSeenAt: renewed.now, expiresAt: renewed.expiresAt,
     });
-    const exchange = this.ownExchange((own) => own.id === session.id);
-    if (exchange) {
-      this.cookie.write(exchange.res, renewed.token, cookieMaxAge(next));
-      attachSession(exchange.req, next);
-    }
-    return next;
+    const exchange = this.resolver.exchanges.exchangeOf(session);
+    if (!exchange) return next;
+    this.cookie.write(exchange.res, renewed.token, cookieMaxAge(next));
+    const own = this.resolver.exchanges.add(next, exchange);
+    attachSession(exchange.req, own);
+    return own;
   }
 
-  /** The request being handled, when the session it was made with matches. */
-  private ownExchange(matches: (own: ActiveSession) => boolean): SessionExchange | undefined {
-    const exchange = exchangeNow();
-    const own = exchange && ((exchange.req as unknown as Record<symbol, unknown>)[REQUEST_SESSION] as ActiveSession | null | undefined);
-    return own && matches(own) ? exchange : undefined;
-  }
-
-  private clearCookieIf(matches: (own: ActiveSession) => boolean): void {
-    const exchange = this.ownExchange(matches);
-    if (exchange) this.cookie.clear(exchange.res);
+  /** Clears the cookie of the user's requests still being handled with a session `matches` accepts (all: ended). */
+  private clearCookies(userId: string, matches?: (sessionId: string) => boolean): void {
+    for (const { res } of this.resolver.exchanges.of(userId, matches)) this.cookie.clear(res);
   }
 }

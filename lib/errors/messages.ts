@@ -20,6 +20,6 @@ export const TEXT_INVALID = (what: string, value: unknown) =>
   `${what} must be 1-256 characters of well-formed Unicode without control characters, got ${JSON.stringify(value)}`;
 export const NO_ACTIVE_SESSION =
   'No session on this request: put SessionGuard on the route (or the controller) before reading @Session()';
-export const NO_GUARD_ON_ROUTE =
-  'SessionService was called in a request whose route SessionGuard does not guard, so it cannot set or clear the ' +
-  'session cookie: add @UseGuards(SessionGuard) to the controller or route (with @PublicRoute() on a login route)';
+export const NOT_A_SIGN_IN_ROUTE =
+  'SessionService.create() sets the cookie of the sign-in request it runs in, and this is not one: mark the route ' +
+  '(or resolver) @PublicRoute(), or call issue() to get the token without a cookie (workers, tests, bearer clients)';

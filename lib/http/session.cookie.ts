@@ -10,6 +10,7 @@ export interface HeaderAccess {
   getHeader(response: unknown, name: string): unknown;
   setHeader(response: unknown, name: string, value: string): unknown;
   appendHeader(response: unknown, name: string, value: string): unknown;
+  isHeadersSent(response: unknown): boolean;
 }
 
 /**
@@ -60,6 +61,11 @@ export class SessionCookie {
     const header = headerValue(req, 'cookie');
     if (!header || !header.includes(`${name}=`)) return undefined;
     return parse(header)[name];
+  }
+
+  /** Whether the response's headers have gone out (it can take no cookie any more). */
+  isSent(res: unknown): boolean {
+    return this.adapter.isHeadersSent(res);
   }
 
   /** Marks a response as depending on the Cookie header (caches must not share it between users). */

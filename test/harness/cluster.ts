@@ -176,11 +176,14 @@ export class ClusterTopology {
     }
     await this.waitUntilHealthy();
     // A replica that never synced cannot take over with its data: wait for every link.
-    const replicas = (await this.clusterNodes()).filter((n) => n.flags.includes('slave'));
+    // The node list is read on every poll: right after the join, a node may not yet show as a replica.
     await waitFor(
-      () => Promise.all(replicas.map((r) => this.client(r.port).info('replication'))),
+      async () => {
+        const replicas = (await this.clusterNodes()).filter((n) => n.flags.includes('slave'));
+        return Promise.all(replicas.map((r) => this.client(r.port).info('replication')));
+      },
       (infos) => infos.length === 3 && infos.every((i) => i.includes('master_link_status:up')),
-      { timeoutMs: 10_000, intervalMs: 100, what: 'every replica to finish its first sync' },
+      { timeoutMs: 20_000, intervalMs: 100, what: 'every replica to finish its first sync' },
     );
     return this;
   }

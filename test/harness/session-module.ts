@@ -4,14 +4,15 @@ import { Test, TestingModule } from '@nestjs/testing';
 import express from 'express';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import { SessionModule, SessionModuleOptions, SessionService } from 'nestjs-redis-session';
-import { currentExchange } from '../../lib/http/session.exchange';
+import { ActiveSession, SessionModule, SessionModuleOptions, SessionService } from 'nestjs-redis-session';
+import type { InFlightExchanges } from '../../lib/http/in-flight.exchanges';
+import { runInExchange } from '../../lib/http/session.exchange';
 import type { SessionRequest } from '../../lib/http/session-request';
 import { REQUEST_SESSION } from '../../lib/session.constants';
 
 /**
  * SessionModule alone, booted in-process (an Express app that is initialised but never listens), for specs that
- * call SessionService directly. `inRequest` runs code as a route handler would: inside a request's exchange.
+ * call SessionService directly. `inRequest` runs code as a @PublicRoute() handler would: inside a sign-in exchange.
  */
 export interface RunningSessionModule {
   module: TestingModule;
@@ -31,7 +32,13 @@ export async function startSessionModule(options: SessionModuleOptions): Promise
     service: module.get(SessionService),
     async inRequest(req, fn) {
       const res = expressResponse();
-      const result = await currentExchange.run({ req, res }, () => fn(res));
+      // A request made with a session (the spec put one where the guard would): tracked as the guard does.
+      const session = (req as unknown as Record<symbol, ActiveSession | null | undefined>)[REQUEST_SESSION];
+      if (session) {
+        const { exchanges } = Reflect.get(module.get(SessionService), 'resolver') as { exchanges: InFlightExchanges };
+        exchanges.add(session, { req, res });
+      }
+      const result = await runInExchange({ req, res }, () => fn(res));
       return { result, res };
     },
     close: () => app.close(),
@@ -46,15 +53,21 @@ export function expressResponse(): ServerResponse {
 }
 
 /**
- * Runs `fn` as a route handler of an Express-adapter app would run (inside the request's exchange), with `session`
- * as the session the guard resolved for the request, and returns what it returned and the response it wrote.
+ * Runs `fn` as a handler of an Express-adapter app would run: a @PublicRoute() one (inside a sign-in exchange), or,
+ * given `session` and the `service` whose guard let it through, one guarded with that session. Returns what it
+ * returned and the response it wrote.
  */
 export async function inRequest<T>(
-  req: SessionRequest, fn: () => Promise<T>, session: unknown = null,
+  req: SessionRequest, fn: () => Promise<T>, session: ActiveSession | null = null, service?: SessionService<any>,
 ): Promise<{ result: T; res: ServerResponse; cookie(name?: string): string | undefined }> {
   const res = expressResponse();
   const withSession = Object.assign(req, { [REQUEST_SESSION]: session });
-  const result = await currentExchange.run({ req: withSession, res }, fn);
+  if (session && service) {
+    // What SessionGuard does for the requests it lets through.
+    const { exchanges } = Reflect.get(service, 'resolver') as { exchanges: InFlightExchanges };
+    exchanges.add(session, { req: withSession, res });
+  }
+  const result = await runInExchange({ req: withSession, res }, fn);
   return {
     result,
     res,

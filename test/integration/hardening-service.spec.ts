@@ -178,8 +178,8 @@ describe('hardening through SessionService', () => {
       // Two requests resolved with the same token, each regenerating in its handler.
       const [first, second] = [(await service.getByToken(token))!, (await service.getByToken(token))!];
       const results = await Promise.allSettled([
-        inRequest({ headers: {} }, () => service.regenerate(first), first),
-        inRequest({ headers: {} }, () => service.regenerate(second), second),
+        inRequest({ headers: {} }, () => service.regenerate(first), first, service),
+        inRequest({ headers: {} }, () => service.regenerate(second), second, service),
       ]);
       const won = results.filter((r) => r.status === 'fulfilled');
       expect(won).toHaveLength(1);

@@ -82,7 +82,7 @@ describe.each(['express', 'fastify'] as const)('session security on %s', (adapte
         // Regenerate in-process too: it writes the new session's keys.
         const sessions = app.get(SessionService);
         const held = (await sessions.getByToken(other.cookie!))!;
-        const regenerated = (await inRequest({ headers: {} }, () => sessions.regenerate(held), held)).cookie()!;
+        const regenerated = (await inRequest({ headers: {} }, () => sessions.regenerate(held), held, sessions)).cookie()!;
 
         const tokens = [token, other.cookie!, regenerated];
         // The 43 random characters are the secret; the 3-character routing tag is public by design.

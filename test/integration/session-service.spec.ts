@@ -107,9 +107,10 @@ describe('SessionService', () => {
       expect(await sessions.getByToken(token)).not.toBeNull();
     });
 
-    it('outside a request: creates the session and sets no cookie anywhere', async () => {
-      const session = await sessions.create({ userId: freshUser() });
-      expect((await sessions.list(session.userId)).map((s) => s.id)).toEqual([session.id]);
+    it('outside a @PublicRoute() handler: refuses, naming issue(), and creates nothing (it could set no cookie)', async () => {
+      const userId = freshUser();
+      await expect(sessions.create({ userId })).rejects.toThrow(/@PublicRoute\(\).*issue\(\)/);
+      expect(await sessions.list(userId)).toEqual([]);
     });
   });
 

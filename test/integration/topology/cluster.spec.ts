@@ -105,7 +105,7 @@ describe('Redis Cluster', () => {
     // Regenerate: same session under a new token, the old token dead at once.
     const oldToken = laptop.cookie!;
     const held = (await sessions.getByToken(oldToken))!;
-    const newToken = (await inRequest({ headers: {} }, () => sessions.regenerate(held), held)).cookie();
+    const newToken = (await inRequest({ headers: {} }, () => sessions.regenerate(held), held, sessions)).cookie();
     expect(newToken).toBeDefined();
     expect(newToken).not.toBe(oldToken);
     expect((await laptop.get('/me')).status).toBe(401);
