@@ -29,6 +29,17 @@ export function assertFieldName(name: string): void {
   }
 }
 
+/** A login's user id, device label (default 'unknown') and data, checked. */
+export function checkedLogin(input: CreateSessionInput<object>): { userId: string; device: string; data: Record<string, unknown> } {
+  const userId = String(input.userId);
+  assertPlainText('userId', userId);
+  const device = input.device || 'unknown';
+  assertPlainText('device', device);
+  const data = (input.data ?? {}) as Record<string, unknown>;
+  Object.keys(data).forEach(assertFieldName);
+  return { userId, device, data };
+}
+
 /** Timeouts of a new session: the module's, or rememberMe's for remembered ones, never above those caps. */
 export function lifetimeOf(input: CreateSessionInput<object>, options: ResolvedSessionOptions): { idleMs: number; absoluteMs: number } {
   const capIdle = input.remember ? options.rememberMe.idleTimeoutSeconds : options.idleTimeoutSeconds;
