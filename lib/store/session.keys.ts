@@ -1,4 +1,4 @@
-import { digestOf, sessionPartOf, TAG_LENGTH } from './session.token';
+import { digestOf, TAG_LENGTH } from './session.token';
 
 /**
  * The only place key and channel names are built. Every key of one user carries the same `{tag}` (the first
