@@ -55,11 +55,6 @@ export class SessionRedisConnections implements OnModuleInit, OnApplicationShutd
     await closeQuietly(client);
   }
 
-  /** Whether the command connection is usable right now. */
-  get isReady(): boolean {
-    return this.command.status === 'ready';
-  }
-
   private connecting?: Promise<void>;
   private readonly bootDeadlineMs = 5000;
 
