@@ -32,10 +32,7 @@ export class SessionCookieOptions {
   path?: string;
 }
 
-/**
- * The per-instance cache of resolved sessions (see README "Events and the local cache").
- * @publicApi
- */
+/** The per-instance cache of resolved sessions (see README "Events and the local cache"). @publicApi */
 export class SessionCacheOptions {
   /** Keep hot sessions in memory so that a request costs no Redis round trip. @default false */
   @OptionalBoolean()
@@ -122,10 +119,7 @@ export class SessionRotationOptions {
   graceSeconds?: number;
 }
 
-/**
- * Session lifecycle events and stale-reference cleanup.
- * @publicApi
- */
+/** Session lifecycle events and stale-reference cleanup. @publicApi */
 export class SessionEventsOptions {
   /** Publish created/invalidated events and listen for them and for Redis expiry/eviction. @default true */
   @OptionalBoolean()

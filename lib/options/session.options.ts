@@ -38,10 +38,7 @@ export type SessionRedisConnection =
   | { cluster: { nodes: Array<string | { host: string; port: number }>; options?: Record<string, unknown> } }
   | SessionRedisClient;
 
-/**
- * Options of SessionModule.forRoot / forRootAsync. Units are in the names.
- * @publicApi
- */
+/** Options of SessionModule.forRoot / forRootAsync. Units are in the names. @publicApi */
 export class SessionModuleOptions {
   /**
    * Redis connection: a URL (`redis://host:6379/0`), ioredis options, `{ sentinels, name }`,
