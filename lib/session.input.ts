@@ -16,17 +16,26 @@ const PLAIN_TEXT = /^[^\x00-\x1f\x7f]{1,256}$/;
  */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+const wellFormed = (value: unknown, shape: RegExp) => typeof value === 'string' && shape.test(value) && !LONE_SURROGATE.test(value);
+
 /** User ids and device labels: 1-256 characters, no control characters (they travel inside script replies). */
 export function assertPlainText(what: string, value: string): void {
-  if (typeof value !== 'string' || !PLAIN_TEXT.test(value) || LONE_SURROGATE.test(value)) {
-    throw new SessionInputError(TEXT_INVALID(what, value));
-  }
+  if (!wellFormed(value, PLAIN_TEXT)) throw new SessionInputError(TEXT_INVALID(what, value));
 }
 
 export function assertFieldName(name: string): void {
-  if (typeof name !== 'string' || !FIELD_NAME.test(name) || LONE_SURROGATE.test(name)) {
-    throw new SessionInputError(FIELD_NAME_INVALID(name));
-  }
+  if (!wellFormed(name, FIELD_NAME)) throw new SessionInputError(FIELD_NAME_INVALID(name));
+}
+
+/** A login's user id, device label (default 'unknown') and data, checked. */
+export function checkedLogin(input: CreateSessionInput<object>): { userId: string; device: string; data: Record<string, unknown> } {
+  const userId = String(input.userId);
+  assertPlainText('userId', userId);
+  const device = input.device || 'unknown';
+  assertPlainText('device', device);
+  const data = (input.data ?? {}) as Record<string, unknown>;
+  Object.keys(data).forEach(assertFieldName);
+  return { userId, device, data };
 }
 
 /** Timeouts of a new session: the module's, or rememberMe's for remembered ones, never above those caps. */

@@ -11,14 +11,9 @@ const links = new WeakMap<object, StoredSession>();
 
 export function toActiveSession<T extends object>(stored: StoredSession): ActiveSession<T> {
   const session: ActiveSession<T> = {
-    id: idOf(stored),
-    userId: stored.userId,
-    device: stored.device,
-    createdAt: new Date(stored.createdAt),
-    lastSeenAt: new Date(stored.lastSeenAt),
-    expiresAt: new Date(stored.expiresAt),
-    absoluteExpiresAt: new Date(stored.absoluteExpiresAt),
-    data: stored.data as Partial<T>,
+    id: idOf(stored), userId: stored.userId, device: stored.device, createdAt: new Date(stored.createdAt),
+    lastSeenAt: new Date(stored.lastSeenAt), expiresAt: new Date(stored.expiresAt),
+    absoluteExpiresAt: new Date(stored.absoluteExpiresAt), data: stored.data as Partial<T>,
   };
   links.set(session, stored);
   return session;

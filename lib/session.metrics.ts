@@ -16,19 +16,16 @@ export class SessionMetrics {
   private readonly attrs = new Map<string, Attributes>();
 
   constructor(meter: Meter = defaultMeter()) {
-    this.created = meter.createCounter('session.created', { description: 'Sessions created (logins)', unit: '{session}' });
-    this.migrated = meter.createCounter('session.migrated', {
-      description: 'Sessions created from a legacy express-session cookie (the legacy option)', unit: '{session}',
-    });
-    this.invalidated = meter.createCounter('session.invalidated', {
-      description: 'Sessions ended by the app, by reason', unit: '{session}',
-    });
-    this.expired = meter.createCounter('session.expired', {
-      description: 'Sessions Redis ended (expired or evicted), counted once per deployment by the instance that reported it',
-      unit: '{session}',
-    });
-    this.guard = meter.createCounter('session.guard.outcome', { description: 'SessionGuard decisions', unit: '{request}' });
-    this.cache = meter.createCounter('session.cache.lookup', { description: 'Local cache lookups', unit: '{lookup}' });
+    const counter = (name: string, description: string, unit = '{session}') => meter.createCounter(name, { description, unit });
+    this.created = counter('session.created', 'Sessions created (logins)');
+    this.migrated = counter('session.migrated', 'Sessions created from a legacy express-session cookie (the legacy option)');
+    this.invalidated = counter('session.invalidated', 'Sessions ended by the app, by reason');
+    this.expired = counter(
+      'session.expired',
+      'Sessions Redis ended (expired or evicted), counted once per deployment by the instance that reported it',
+    );
+    this.guard = counter('session.guard.outcome', 'SessionGuard decisions', '{request}');
+    this.cache = counter('session.cache.lookup', 'Local cache lookups', '{lookup}');
     this.latency = meter.createHistogram('session.redis.duration', {
       description: 'Duration of the Redis round trip of one library operation',
       unit: 's',
@@ -55,7 +52,6 @@ export class SessionMetrics {
   cacheLookup(hit: boolean): void {
     this.cache.add(1, hit ? CACHE_HIT : CACHE_MISS);
   }
-  /** @param operation one of REDIS_OPERATIONS */
   redisDuration(operation: RedisOperation, ms: number): void {
     this.latency.record(ms / 1000, operation === 'touch' ? OP_TOUCH : this.attr('operation', operation));
   }

@@ -1,18 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SessionNotFoundError } from './errors';
 import { clientBinding } from './http/client.binding';
-import { exchangeForLogin, exchangeNow } from './http/session.exchange';
+import { exchangeNow } from './http/session.exchange';
 import { SessionCookie } from './http/session.cookie';
-import { attachSession } from './session.constants';
-import { assertFieldName, assertPlainText, lifetimeOf } from './session.input';
+import { assertFieldName, checkedLogin, lifetimeOf } from './session.input';
 import { storedOf, toActiveSession } from './session.internals';
 import type { ResolvedSessionOptions } from './options/session.options';
-import { cookieMaxAge, presented, SessionResolver } from './session.resolver';
+import { SessionResolver } from './session.resolver';
+import { SessionResponder } from './session.responder';
 import { SESSION_OPTIONS } from './session.tokens';
 import type { ActiveSession, CreateSessionInput, InvalidationReason, SessionSummary } from './session.types';
 import { SessionCache } from './store/session.cache';
 import { SessionStore } from './store/session.store';
-import { setDataField } from './store/stored.session';
+import { idOf, setDataField, StoredSession } from './store/stored.session';
 
 /**
  * Creates, reads, changes and ends sessions. Inject it anywhere; `TData` types the app's session data. It speaks
@@ -24,14 +24,18 @@ import { setDataField } from './store/stored.session';
  */
 @Injectable()
 export class SessionService<TData extends object = Record<string, unknown>> {
+  private readonly responder: SessionResponder;
+
   /** @internal Nest creates it. */
   constructor(
     private readonly store: SessionStore,
     @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
     private readonly cache: SessionCache,
     private readonly resolver: SessionResolver,
-    private readonly cookie: SessionCookie,
-  ) {}
+    cookie: SessionCookie,
+  ) {
+    this.responder = new SessionResponder(cookie, resolver.exchanges);
+  }
 
   /**
    * Logs a user in, in a @PublicRoute() handler: ends the session the request's cookie names (session fixation: a
@@ -40,8 +44,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
    * @throws Error outside a @PublicRoute() handler (it would set no cookie): use issue() there
    */
   async create(input: CreateSessionInput<TData>): Promise<ActiveSession<TData>> {
-    const exchange = exchangeForLogin();
-    const previous = presented(this.cookie.read(exchange.req));
+    const { exchange, previous } = this.responder.login();
     const old = previous ? await this.store.touch(previous.selector, previous.hash, false) : null;
     if (old) this.cache.invalidate(old.selector);
     // Another user's session ends here; the same user's ends inside the create script, so that a concurrent login
@@ -51,10 +54,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
       await this.store.destroy(old.userId, [old.selector], 'login', previous!.hash);
     }
     const { token, session } = await this.make(input, old ? { selector: old.selector, presented: previous!.hash } : undefined);
-    this.cookie.write(exchange.res, token, cookieMaxAge(session));
-    const own = this.resolver.exchanges.add(session, exchange);
-    attachSession(exchange.req, own);
-    return own;
+    return this.responder.send(exchange, token, session);
   }
 
   /**
@@ -66,12 +66,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   }
 
   private async make(input: CreateSessionInput<TData>, replaces?: { selector: string; presented: string }): Promise<{ token: string; session: ActiveSession<TData> }> {
-    const userId = String(input.userId);
-    assertPlainText('userId', userId);
-    const device = input.device || 'unknown';
-    assertPlainText('device', device);
-    const data = (input.data ?? {}) as Record<string, unknown>;
-    Object.keys(data).forEach(assertFieldName);
+    const { userId, device, data } = checkedLogin(input);
     const { token, session } = await this.store.create(userId, device, data, lifetimeOf(input, this.options), {
       binding: clientBinding(exchangeNow()?.req, this.options.binding),
       remembered: input.remember === true,
@@ -93,17 +88,12 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     return (await this.resolver.read(token)) as ActiveSession<TData> | null;
   }
 
-  /**
-   * Re-resolves a session the app already holds (e.g. on a long-lived WebSocket), sliding its expiry.
-   * @returns null when it has ended
-   */
+  /** Re-resolves a session the app holds (e.g. on a long-lived WebSocket), sliding its expiry; null once it ended. */
   async refresh(session: ActiveSession<TData>): Promise<ActiveSession<TData> | null> {
     return (await this.resolver.reread(session)) as ActiveSession<TData> | null;
   }
 
-  /**
-   * Whether a session the app holds still exists, without extending it (an open stream or tab is not activity).
-   */
+  /** Whether a session the app holds still exists, without extending it (an open stream or tab is not activity). */
   async exists(session: ActiveSession<TData>): Promise<boolean> {
     return (await this.resolver.reread(session, false)) !== null;
   }
@@ -136,32 +126,28 @@ export class SessionService<TData extends object = Record<string, unknown>> {
    * @throws SessionDataTooLargeError over maxDataBytes (nothing written)
    */
   async set<K extends keyof TData & string>(session: ActiveSession<TData>, key: K, value: TData[K]): Promise<void> {
+    setDataField((await this.write(session, key, value)).data, key, value);
+  }
+
+  /** Removes one data field. */
+  async unset<K extends keyof TData & string>(session: ActiveSession<TData>, key: K): Promise<void> {
+    delete (await this.write(session, key, undefined)).data[key];
+  }
+
+  /** Writes one field (undefined removes it) while the session exists. @returns its StoredSession, to update too */
+  private async write(session: ActiveSession<TData>, key: string, value: unknown): Promise<StoredSession> {
     assertFieldName(key);
     const stored = storedOf(session);
     const written = await this.store.setField(stored.selector, key, value, this.cache.mode === 'events');
     this.cache.invalidate(stored.selector);
     if (!written) throw new SessionNotFoundError();
-    setDataField(stored.data, key, value);
-  }
-
-  /** Removes one data field. */
-  async unset<K extends keyof TData & string>(session: ActiveSession<TData>, key: K): Promise<void> {
-    assertFieldName(key);
-    const stored = storedOf(session);
-    const written = await this.store.setField(stored.selector, key, undefined, this.cache.mode === 'events');
-    this.cache.invalidate(stored.selector);
-    if (!written) throw new SessionNotFoundError();
-    delete stored.data[key];
+    return stored;
   }
 
   /** Ends one session (logout); in a request made with it, also clears its cookie. @returns whether it still existed */
   async destroy(session: ActiveSession<TData>, reason: InvalidationReason = 'logout'): Promise<boolean> {
     const stored = storedOf(session);
-    this.cache.invalidate(stored.selector);
-    const n = await this.store.destroy(stored.userId, [stored.selector], reason);
-    this.cache.invalidate(stored.selector);
-    this.clearCookies(stored.userId, (id) => id === session.id);
-    return n > 0;
+    return this.end(stored.userId, stored.selector, session.id, reason);
   }
 
   /**
@@ -174,7 +160,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     this.cache.forgetUser(user);
     const n = await this.store.destroyAllOf(user, reason);
     this.cache.forgetUser(user);
-    this.clearCookies(user);
+    this.responder.clear(user);
     return n;
   }
 
@@ -189,25 +175,24 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   /** Ends the session with this public id if it belongs to the user. @returns false when it does not */
   async revoke(userId: string, id: string): Promise<boolean> {
     const selector = await this.store.selectorForId(String(userId), id);
-    if (!selector) return false;
+    return selector ? this.end(String(userId), selector, id, 'revoked') : false;
+  }
+
+  /** Ends one session, and clears the cookie of a request made with it. @returns whether it still existed */
+  private async end(userId: string, selector: string, id: string, reason: InvalidationReason): Promise<boolean> {
     this.cache.invalidate(selector);
-    const ended = (await this.store.destroy(String(userId), [selector], 'revoked')) > 0;
+    const n = await this.store.destroy(userId, [selector], reason);
     this.cache.invalidate(selector);
-    this.clearCookies(String(userId), (own) => own === id);
-    return ended;
+    this.responder.clear(userId, (own) => own === id);
+    return n > 0;
   }
 
   /** The user's live sessions, oldest first; `current` marks the given session. Stale index entries are pruned. */
   async list(userId: string, current?: ActiveSession<TData>): Promise<SessionSummary[]> {
-    const currentId = current?.id;
-    const sessions = await this.store.list(String(userId));
-    return sessions.map((s) => {
-      const a = toActiveSession(s);
-      return {
-        id: a.id, device: a.device, createdAt: a.createdAt, lastSeenAt: a.lastSeenAt, expiresAt: a.expiresAt,
-        current: a.id === currentId,
-      };
-    });
+    return (await this.store.list(String(userId))).map((s) => ({
+      id: idOf(s), device: s.device, createdAt: new Date(s.createdAt), lastSeenAt: new Date(s.lastSeenAt),
+      expiresAt: new Date(s.expiresAt), current: idOf(s) === current?.id,
+    }));
   }
 
   /**
@@ -228,16 +213,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
       ...stored, verifier: renewed.verifier, previous: undefined, graceUntil: undefined, rotatedAt: renewed.now,
       lastSeenAt: renewed.now, expiresAt: renewed.expiresAt,
     });
-    const exchange = this.resolver.exchanges.exchangeOf(session);
-    if (!exchange) return next;
-    this.cookie.write(exchange.res, renewed.token, cookieMaxAge(next));
-    const own = this.resolver.exchanges.add(next, exchange);
-    attachSession(exchange.req, own);
-    return own;
-  }
-
-  /** Clears the cookie of the user's requests still being handled with a session `matches` accepts (all: ended). */
-  private clearCookies(userId: string, matches?: (sessionId: string) => boolean): void {
-    for (const { res } of this.resolver.exchanges.of(userId, matches)) this.cookie.clear(res);
+    const exchange = this.responder.own(session);
+    return exchange ? this.responder.send(exchange, renewed.token, next) : next;
   }
 }

@@ -1,9 +1,5 @@
-/**
- * Every message the library shows, in one place so the wording stays consistent.
- * @internal
- */
-export const OPTIONS_INVALID = (lines: string[]) =>
-  `SessionModule: ${lines.join('; ')}`;
+/** Every message the library shows, in one place so the wording stays consistent. @internal */
+export const OPTIONS_INVALID = (lines: string[]) => `SessionModule: ${lines.join('; ')}`;
 export const SESSION_NOT_FOUND = 'Session not found or expired';
 export const SESSION_UNAVAILABLE = 'Session store unavailable';
 export const DATA_TOO_LARGE = (bytes: number, limit: number) =>

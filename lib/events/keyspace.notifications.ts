@@ -1,10 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 
-/**
- * Flags of `notify-keyspace-events` the library needs: E (keyevent channels), x (expired), e (evicted).
- * @internal
- */
+/** Flags of `notify-keyspace-events` the library needs: E (keyevent channels), x (expired), e (evicted). @internal */
 const NEEDED = ['E', 'x', 'e'] as const;
 const WHAT_BREAKS: Record<(typeof NEEDED)[number], string> = {
   E: 'no keyevent notifications at all',

@@ -51,10 +51,7 @@ export interface SessionEvictedEvent extends SessionEventBase {
   type: 'evicted';
 }
 
-/**
- * Everything that happens to sessions, as one discriminated union: switch on `type`.
- * @publicApi
- */
+/** Everything that happens to sessions, as one discriminated union: switch on `type`. @publicApi */
 export type SessionEvent =
   | SessionCreatedEvent
   | SessionRefreshedEvent

@@ -69,9 +69,8 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
   }
 
   get status(): SessionEventsStatus {
-    if (!this.options.events.enabled) return { subscriber: 'off', keyspaceNotifications: this.notifications };
     const up = this.subscribers.size > 0 && [...this.subscribers.values()].every((s) => s.status === 'ready');
-    return { subscriber: up ? 'up' : 'down', keyspaceNotifications: this.notifications };
+    return { subscriber: !this.options.events.enabled ? 'off' : up ? 'up' : 'down', keyspaceNotifications: this.notifications };
   }
 
   /** Whether anyone listens: lets the hot path skip building 'refreshed' events nobody reads. @internal */
@@ -217,12 +216,9 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
       } catch {
         return;
       }
-      if (parsed.type === 'changed') {
-        this.changes.next(parsed.id);
-        return;
-      }
       const event = fromPublished(parsed);
-      if (event) this.subject.next(event);
+      if (parsed.type === 'changed') this.changes.next(parsed.id);
+      else if (event) this.subject.next(event);
       return;
     }
     const kind = channel.endsWith(':expired') ? 'expired' : channel.endsWith(':evicted') ? 'evicted' : null;

@@ -63,15 +63,13 @@ export class SessionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     defineSessionScripts(command);
     const lockMs = Math.max(60_000, this.options.events.sweepIntervalSeconds * 1000);
     const report: SweepReport = { ran: false, indexesScanned: 0, entriesRemoved: 0, expiredEventsPublished: 0, durationMs: 0 };
-    if ((await command.set(this.lockKey, this.options.instanceId, 'PX', lockMs, 'NX')) !== 'OK') {
-      report.durationMs = Date.now() - started;
-      return report;
-    }
-    report.ran = true;
-    try {
-      for (const node of dataNodes(command)) await this.sweepNode(node, report);
-    } finally {
-      await command.sessionUnlock(this.lockKey, this.options.instanceId).catch(() => undefined);
+    report.ran = (await command.set(this.lockKey, this.options.instanceId, 'PX', lockMs, 'NX')) === 'OK';
+    if (report.ran) {
+      try {
+        for (const node of dataNodes(command)) await this.sweepNode(node, report);
+      } finally {
+        await command.sessionUnlock(this.lockKey, this.options.instanceId).catch(() => undefined);
+      }
     }
     report.durationMs = Date.now() - started;
     if (report.entriesRemoved > 0) {

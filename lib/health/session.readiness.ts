@@ -14,7 +14,6 @@ import { checkRedisReadiness, formatReadiness, RedisReadinessReport } from './re
 @Injectable()
 export class SessionReadiness implements OnApplicationBootstrap {
   private readonly logger = new Logger('SessionReadiness');
-  private last?: RedisReadinessReport;
 
   constructor(
     @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
@@ -22,14 +21,12 @@ export class SessionReadiness implements OnApplicationBootstrap {
   ) {}
 
   /** The latest report (from boot or the last check()). */
-  get lastReport(): RedisReadinessReport | undefined {
-    return this.last;
-  }
+  lastReport?: RedisReadinessReport;
 
   async check(): Promise<RedisReadinessReport> {
     await this.connections.connect();
-    this.last = await checkRedisReadiness(dataNodes(this.connections.command));
-    return this.last;
+    this.lastReport = await checkRedisReadiness(dataNodes(this.connections.command));
+    return this.lastReport;
   }
 
   async onApplicationBootstrap(): Promise<void> {

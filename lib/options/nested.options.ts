@@ -1,5 +1,7 @@
 import { IsArray, IsOptional, IsString, Matches } from 'class-validator';
-import { got, OptionalBoolean, OptionalNonNegativeInt, OptionalOneOf, OptionalPositiveInt } from './option.validators';
+import {
+  got, OptionalBoolean, OptionalCookieName, OptionalNonNegativeInt, OptionalOneOf, OptionalPositiveInt, OptionalString,
+} from './option.validators';
 
 // The nested groups of SessionModuleOptions, one class each: validated as nested objects, documented once.
 
@@ -9,8 +11,7 @@ import { got, OptionalBoolean, OptionalNonNegativeInt, OptionalOneOf, OptionalPo
  */
 export class SessionCookieOptions {
   /** Cookie name. @default 'sid' */
-  @IsOptional()
-  @Matches(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, { message: (a) => `must be a valid cookie name${got(a)}` })
+  @OptionalCookieName()
   name?: string;
 
   /** Send only over HTTPS. Turn on in production. @default false */
@@ -22,8 +23,7 @@ export class SessionCookieOptions {
   sameSite?: 'lax' | 'strict' | 'none';
 
   /** Domain attribute; leave unset to bind the cookie to the exact host (safest). @default undefined */
-  @IsOptional()
-  @IsString({ message: (a) => `must be a string${got(a)}` })
+  @OptionalString()
   domain?: string;
 
   /** Path attribute. @default '/' */
@@ -32,10 +32,7 @@ export class SessionCookieOptions {
   path?: string;
 }
 
-/**
- * The per-instance cache of resolved sessions (see README "Events and the local cache").
- * @publicApi
- */
+/** The per-instance cache of resolved sessions (see README "Events and the local cache"). @publicApi */
 export class SessionCacheOptions {
   /** Keep hot sessions in memory so that a request costs no Redis round trip. @default false */
   @OptionalBoolean()
@@ -122,10 +119,7 @@ export class SessionRotationOptions {
   graceSeconds?: number;
 }
 
-/**
- * Session lifecycle events and stale-reference cleanup.
- * @publicApi
- */
+/** Session lifecycle events and stale-reference cleanup. @publicApi */
 export class SessionEventsOptions {
   /** Publish created/invalidated events and listen for them and for Redis expiry/eviction. @default true */
   @OptionalBoolean()
@@ -189,8 +183,7 @@ export interface LegacySessionMapping {
  */
 export class SessionLegacyOptions {
   /** The legacy cookie's name. @default 'connect.sid' */
-  @IsOptional()
-  @Matches(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, { message: (a) => `must be a valid cookie name${got(a)}` })
+  @OptionalCookieName()
   cookieName?: string;
 
   /** The secrets the legacy cookie was signed with, newest first (express-session's `secret`, as an array). */
@@ -199,8 +192,7 @@ export class SessionLegacyOptions {
   secrets: string[];
 
   /** Prefix of the legacy records (connect-redis's `prefix`). @default 'sess:' */
-  @IsOptional()
-  @IsString({ message: (a) => `must be a string${got(a)}` })
+  @OptionalString()
   prefix?: string;
 
   /** Turns a legacy record (connect-redis's JSON: `{ cookie, ...yourFields }`) into the new session, or refuses it. */

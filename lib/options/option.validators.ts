@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, Min, ValidateNested, ValidationArguments } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Min, ValidateNested, ValidationArguments } from 'class-validator';
 
 /**
  * The few shapes SessionModule options take, each as one decorator with the message users see at boot
@@ -30,6 +30,11 @@ export const OptionalBoolean = () =>
 
 export const OptionalOneOf = (values: readonly string[]) =>
   applyDecorators(IsOptional(), IsIn(values as string[], { message: (a) => `must be one of ${values.join(', ')}${got(a)}` }));
+
+export const OptionalString = () => applyDecorators(IsOptional(), IsString({ message: (a) => `must be a string${got(a)}` }));
+
+export const OptionalCookieName = () =>
+  applyDecorators(IsOptional(), Matches(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, { message: (a) => `must be a valid cookie name${got(a)}` }));
 
 /** A nested options object, validated as an instance of `cls`. */
 export const OptionalNested = (cls: new () => object) => applyDecorators(IsOptional(), ValidateNested(), Type(() => cls));

@@ -1,6 +1,5 @@
 import type { RedisOptions } from 'ioredis';
-import { Type } from 'class-transformer';
-import { IsOptional, IsString, Matches, Max, MaxLength, ValidateNested } from 'class-validator';
+import { IsOptional, Matches, Max, MaxLength } from 'class-validator';
 import {
   SessionBindingOptions,
   SessionCacheOptions,
@@ -18,6 +17,7 @@ import {
   OptionalNonNegativeInt,
   OptionalOneOf,
   OptionalPositiveInt,
+  OptionalString,
 } from './option.validators';
 
 /**
@@ -38,10 +38,7 @@ export type SessionRedisConnection =
   | { cluster: { nodes: Array<string | { host: string; port: number }>; options?: Record<string, unknown> } }
   | SessionRedisClient;
 
-/**
- * Options of SessionModule.forRoot / forRootAsync. Units are in the names.
- * @publicApi
- */
+/** Options of SessionModule.forRoot / forRootAsync. Units are in the names. @publicApi */
 export class SessionModuleOptions {
   /**
    * Redis connection: a URL (`redis://host:6379/0`), ioredis options, `{ sentinels, name }`,
@@ -142,14 +139,11 @@ export class SessionModuleOptions {
   csrf?: SessionCsrfOptions;
 
   /** Migration from express-session + connect-redis: a legacy cookie signs its user in once. Off by default. */
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => SessionLegacyOptions)
+  @OptionalNested(SessionLegacyOptions)
   legacy?: SessionLegacyOptions;
 
   /** Name of this app instance in events (`instance`). @default `<hostname>:<pid>:<random>` */
-  @IsOptional()
-  @IsString({ message: (a) => `must be a string${got(a)}` })
+  @OptionalString()
   @MaxLength(128)
   instanceId?: string;
 }

@@ -115,10 +115,7 @@ function createClusterClient(
   const { redisOptions: userRedisOptions, ...userClusterOptions } = userOptions as ClusterOptions;
   // ioredis sets these itself on every node connection (offline queue on, no reconnect, lazy connect) and ignores
   // them in `redisOptions`; the cluster-level equivalents are set below.
-  const nodeOptions: RedisOptions = { ...failFast };
-  delete nodeOptions.retryStrategy;
-  delete nodeOptions.enableOfflineQueue;
-  delete nodeOptions.lazyConnect;
+  const { retryStrategy: _retry, enableOfflineQueue: _queue, lazyConnect: _lazy, ...nodeOptions } = failFast;
   return new Cluster(nodes as never, {
     // Sessions are read where they are written: a replica lagging behind would answer 401 for a fresh login.
     scaleReads: 'master',

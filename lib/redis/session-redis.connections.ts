@@ -36,10 +36,7 @@ export class SessionRedisConnections implements OnModuleInit, OnApplicationShutd
     return sub;
   }
 
-  /**
-   * Opens a subscriber on one Cluster node (keyspace notifications are node-local), with the Cluster's
-   * credentials.
-   */
+  /** Opens a subscriber on one Cluster node (keyspace notifications are node-local), with the Cluster's credentials. */
   openNodeSubscriber(host: string, port: number, name: string): Redis {
     const base = isCluster(this.command) ? this.command.options.redisOptions ?? {} : {};
     const sub = new Redis({ ...base, ...failFastOptions(this.options, 'sub'), host, port, connectionName: name });
@@ -53,11 +50,6 @@ export class SessionRedisConnections implements OnModuleInit, OnApplicationShutd
     const i = this.opened.indexOf(client);
     if (i >= 0) this.opened.splice(i, 1);
     await closeQuietly(client);
-  }
-
-  /** Whether the command connection is usable right now. */
-  get isReady(): boolean {
-    return this.command.status === 'ready';
   }
 
   private connecting?: Promise<void>;

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { SessionDataTooLargeError, SessionLimitError, SessionUnavailableError } from '../errors';
+import { SessionError, SessionUnavailableError } from '../errors';
 import { RedisOperation, SessionMetrics } from '../session.metrics';
 
 /**
@@ -23,9 +23,7 @@ export class RedisCalls {
       this.metrics.redisDuration(operation, performance.now() - started);
       return result;
     } catch (err) {
-      if (err instanceof SessionDataTooLargeError || err instanceof SessionUnavailableError || err instanceof SessionLimitError) {
-        throw err;
-      }
+      if (err instanceof SessionError) throw err;
       const now = Date.now();
       if (now - this.lastFailureLog > 5000) {
         this.lastFailureLog = now;

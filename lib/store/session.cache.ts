@@ -82,9 +82,9 @@ export class SessionCache implements OnModuleInit {
     this.modeValue = 'down';
     // In every mode the library's events drop entries too (the only path in events mode).
     this.events.events$.subscribe((e) => {
-      if (ENDED.has(e.type)) this.forgetId(e.id);
+      if (ENDED.has(e.type)) this.forget((_, stored) => idOf(stored) === e.id);
     });
-    this.events.changed$.subscribe((id) => this.forgetId(id));
+    this.events.changed$.subscribe((id) => this.forget((_, stored) => idOf(stored) === id));
     this.events.feedUp$.subscribe((up) => {
       if (!up && this.modeValue === 'events') this.drop('event subscriber lost');
       else if (up && this.modeValue === 'down') void this.enable();
@@ -141,19 +141,13 @@ export class SessionCache implements OnModuleInit {
 
   /** Drops every cached session of a user (after logout-all on this instance; NOLOOP hides our own writes). */
   forgetUser(userId: string, except?: string): void {
-    if (!this.lru) return;
-    this.generation++;
-    for (const [selector, entry] of this.lru.entries()) {
-      if (entry.stored.userId === userId && selector !== except) this.lru.delete(selector);
-    }
+    this.forget((selector, stored) => stored.userId === userId && selector !== except);
   }
 
-  private forgetId(id: string): void {
+  private forget(matches: (selector: string, stored: StoredSession) => boolean): void {
     if (!this.lru) return;
     this.generation++;
-    for (const [selector, entry] of this.lru.entries()) {
-      if (idOf(entry.stored) === id) this.lru.delete(selector);
-    }
+    for (const [selector, entry] of this.lru.entries()) if (matches(selector, entry.stored)) this.lru.delete(selector);
   }
 
   private async onSubscriberReady(): Promise<void> {

@@ -1,4 +1,4 @@
-import { digestOf, sessionPartOf, TAG_LENGTH } from './session.token';
+import { digestOf, TAG_LENGTH } from './session.token';
 
 /**
  * The only place key and channel names are built. Every key of one user carries the same `{tag}` (the first
@@ -53,15 +53,13 @@ const SESSION_KEY = /^s:\{([A-Za-z0-9_-]+)\}:([A-Za-z0-9_-]+)$/;
 const INDEX_KEY = /^u:\{([A-Za-z0-9_-]+)\}:([A-Za-z0-9_-]+)$/;
 
 /** The selector a session key belongs to (keyspace notifications and tracking only give key names). */
-export function selectorOfKey(prefix: string, key: string): string | null {
-  if (!key.startsWith(prefix)) return null;
-  const m = SESSION_KEY.exec(key.slice(prefix.length));
-  return m ? m[1] + m[2] : null;
-}
+export const selectorOfKey = (prefix: string, key: string) => keyPart(prefix, key, SESSION_KEY);
 
 /** The user digest a user index key belongs to. */
-export function digestOfIndexKey(prefix: string, key: string): string | null {
+export const digestOfIndexKey = (prefix: string, key: string) => keyPart(prefix, key, INDEX_KEY);
+
+function keyPart(prefix: string, key: string, shape: RegExp): string | null {
   if (!key.startsWith(prefix)) return null;
-  const m = INDEX_KEY.exec(key.slice(prefix.length));
+  const m = shape.exec(key.slice(prefix.length));
   return m ? m[1] + m[2] : null;
 }

@@ -20,15 +20,13 @@ export const SESSION_SCRIPTS = {
   sessionUnlock: { file: 'unlock.lua', numberOfKeys: 1 },
 } as const;
 
-type ScriptName = keyof typeof SESSION_SCRIPTS;
-
 const SCRIPTS_DIR = join(__dirname, 'scripts');
 
 export function defineSessionScripts(client: Redis | Cluster): void {
   for (const [name, { file, numberOfKeys }] of Object.entries(SESSION_SCRIPTS)) {
     if (typeof (client as unknown as Record<string, unknown>)[name] === 'function') continue;
     const lua = readFileSync(join(SCRIPTS_DIR, file), 'utf8');
-    client.defineCommand(name as ScriptName, numberOfKeys === null ? { lua } : { lua, numberOfKeys });
+    client.defineCommand(name as keyof typeof SESSION_SCRIPTS, numberOfKeys === null ? { lua } : { lua, numberOfKeys });
   }
 }
 

@@ -1,20 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
-import { isCluster } from '../redis/redis.topology';
-import {
-  digestOf, newSelector, newVerifier, publicId, sessionPartOf, userDigest, verifierHash,
-} from './session.token';
 import { SessionDataTooLargeError, SessionLimitError, SessionUnavailableError } from '../errors';
 import type { ResolvedSessionOptions } from '../options/session.options';
+import { SessionMetrics } from '../session.metrics';
 import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from '../session.tokens';
 import type { InvalidationReason } from '../session.types';
-import { SessionMetrics } from '../session.metrics';
-import { RedisCalls } from './redis.calls';
-import { eventsChannel, INDEX_USER_FIELD, sessionKeyBase, sessionKeys, userIndexKey } from './session.keys';
-import { defineSessionScripts, TouchReply } from './session.scripts';
-import { decodeSession, StoredSession } from './stored.session';
-import { TouchBatcher } from './touch.batcher';
-import { DATA_FIELD_PREFIX, decodeValue, ValueCodec } from './value.codec';
+import { sessionKeyBase, sessionKeys, userIndexKey } from './session.keys';
+import { SessionReader } from './session.reader';
+import { defineSessionScripts } from './session.scripts';
+import { digestOf, newSelector, newVerifier, publicId, sessionPartOf, userDigest, verifierHash } from './session.token';
+import type { StoredSession } from './stored.session';
+import { DATA_FIELD_PREFIX, ValueCodec } from './value.codec';
 
 /** Sessions destroyed per script call in logout-all, so no single Lua call blocks Redis for long. */
 const DESTROY_BATCH = 200;
@@ -25,29 +21,21 @@ export type RenewKind = 'rotation' | 'regenerate';
 
 /**
  * The only code that talks to Redis about session data. Speaks in selectors and user ids; every Redis failure
- * leaves here as SessionUnavailableError (503), so no reply text reaches a client.
+ * leaves here as SessionUnavailableError (503), so no reply text reaches a client. The reads are in
+ * SessionReader (session.reader.ts); here are the writes, each one atomic Lua script (`scripts/*.lua`).
  * @internal
  */
 @Injectable()
-export class SessionStore {
-  private readonly prefix: string;
-  private readonly channel: string;
+export class SessionStore extends SessionReader {
   private readonly codec: ValueCodec;
-  /** Shares one round trip among the touches of one event-loop turn; absent on Cluster. */
-  private readonly batcher?: TouchBatcher;
-  private readonly calls: RedisCalls;
 
   constructor(
-    @Inject(SESSION_REDIS_CLIENT) private readonly redis: Redis | Cluster,
-    @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
+    @Inject(SESSION_REDIS_CLIENT) redis: Redis | Cluster,
+    @Inject(SESSION_OPTIONS) options: ResolvedSessionOptions,
     private readonly metrics: SessionMetrics,
   ) {
-    defineSessionScripts(redis);
-    this.prefix = options.keyPrefix;
+    super(redis, options, metrics);
     this.codec = new ValueCodec(options.compressValuesOverBytes);
-    this.calls = new RedisCalls(metrics, options.redisCommandTimeoutMs);
-    this.channel = options.events.enabled ? eventsChannel(options.keyPrefix) : '';
-    if (options.batchTouches && !isCluster(redis)) this.batcher = new TouchBatcher(redis);
   }
 
   /** Creates a session and returns its token (the only time the raw token exists server-side). */
@@ -95,26 +83,6 @@ export class SessionStore {
   }
 
   /**
-   * Reads the session a selector names if `presented` (a verifier hash) is its current verifier, or the previous
-   * one within its grace; with `slide`, pushes its idle expiry forward in the same round trip.
-   */
-  async touch(selector: string, presented: string, slide: boolean): Promise<StoredSession | null> {
-    const keys = sessionKeys(this.prefix, selector);
-    const field = sessionPartOf(selector);
-    const reply: TouchReply = await this.calls.run('touch', () =>
-      this.batcher
-        ? this.batcher.touch(keys.session, keys.index, field, presented, slide)
-        : this.redis.sessionTouch(2, keys.session, keys.index, field, presented, slide ? '1' : '0').then((r) => r[0] || null),
-    );
-    if (!reply) return null;
-    const [now, expiresAt, packed] = reply;
-    this.calls.noteClock(now);
-    const session = decodeSession(selector, packed, now, expiresAt);
-    if (slide) session.lastSeenAt = now;
-    return session;
-  }
-
-  /**
    * Writes one data field (or deletes it when `value` is undefined) if the session still exists. `announce` also
    * publishes the change, for instances whose cache learns of changes from events.
    * @returns false when the session is gone (nothing written)
@@ -139,18 +107,11 @@ export class SessionStore {
     return result === 1;
   }
 
-  /** Reads one data field straight from Redis. */
-  async getField(selector: string, name: string): Promise<unknown> {
-    const { session } = sessionKeys(this.prefix, selector);
-    const raw = await this.calls.run('get', () => this.redis.hget(session, DATA_FIELD_PREFIX + name));
-    return raw === null ? undefined : decodeValue(raw);
-  }
-
   /**
    * Destroys the given sessions of one user atomically. With `presented` (one session), only while that verifier
    * hash still opens it. @returns how many existed.
    */
-  async destroy(userId: string, selectors: string[], reason: InvalidationReason, presented = ''): Promise<number> {
+  override async destroy(userId: string, selectors: string[], reason: InvalidationReason, presented = ''): Promise<number> {
     if (selectors.length === 0) return 0;
     const keys: string[] = [userIndexKey(this.prefix, userDigest(userId))];
     const args: string[] = [this.channel, reason, this.options.instanceId, userId, presented];
@@ -182,39 +143,6 @@ export class SessionStore {
     }
     this.metrics.sessionInvalidated(reason, total);
     return total;
-  }
-
-  /** Live sessions of a user, oldest first. Entries whose session is gone are reported as expired and removed. */
-  async list(userId: string): Promise<StoredSession[]> {
-    const selectors = await this.selectorsOf(userId);
-    if (selectors.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const selector of selectors) {
-      const { session } = sessionKeys(this.prefix, selector);
-      pipeline.hmget(session, 'd', 'c', 'l', 'a', 'i');
-      pipeline.pttl(session);
-    }
-    const replies = await this.calls.run('list', () => pipeline.exec());
-    if (!replies) throw new SessionUnavailableError();
-    const now = Date.now();
-    const live: StoredSession[] = [];
-    const stale: string[] = [];
-    selectors.forEach((selector, i) => {
-      const [err1, meta] = replies[2 * i] as [Error | null, (string | null)[]];
-      const [err2, pttl] = replies[2 * i + 1] as [Error | null, number];
-      if (err1 || err2) throw new SessionUnavailableError(err1 ?? err2);
-      if (meta[1] === null || pttl < 0) {
-        stale.push(selector);
-        return;
-      }
-      live.push({
-        selector, userId, device: meta[0] ?? '', createdAt: Number(meta[1]), lastSeenAt: Number(meta[2]),
-        absoluteExpiresAt: Number(meta[3]), idleMs: Number(meta[4]), expiresAt: now + pttl, data: {}, verifier: '',
-      });
-    });
-    // Gone already: destroy() only drops their index entries and reports the expiry nobody reported.
-    if (stale.length > 0) await this.destroy(userId, stale, 'logout');
-    return live.sort((a, b) => a.createdAt - b.createdAt);
   }
 
   /**
@@ -260,23 +188,6 @@ export class SessionStore {
   async csrfToken(selector: string): Promise<string | null> {
     const { session } = sessionKeys(this.prefix, selector);
     return this.calls.run('set', () => this.redis.sessionCsrf(session, newVerifier()));
-  }
-
-  /** Takes a legacy session record (GETDEL: of concurrent takers exactly one gets it). */
-  takeLegacy(key: string, client: Redis | Cluster = this.redis): Promise<string | null> {
-    return this.calls.run('migrate', () => client.getdel(key));
-  }
-
-  /** Finds the selector behind a public id among a user's sessions. */
-  async selectorForId(userId: string, id: string): Promise<string | null> {
-    const selectors = await this.selectorsOf(userId);
-    return selectors.find((s) => publicId(s) === id) ?? null;
-  }
-
-  private async selectorsOf(userId: string): Promise<string[]> {
-    const digest = userDigest(userId);
-    const fields = await this.calls.run('list', () => this.redis.hkeys(userIndexKey(this.prefix, digest)));
-    return fields.filter((f) => f !== INDEX_USER_FIELD).map((part) => digest + part);
   }
 }
 

@@ -19,18 +19,13 @@ const VERIFIER_LENGTH = 43;
 export const TOKEN_LENGTH = SELECTOR_LENGTH + VERIFIER_LENGTH;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{67}$/;
 
-export interface SplitToken {
-  selector: string;
-  verifier: string;
-}
-
 /** Cheap shape check done before any Redis call, so junk never costs a round trip. */
 export function isWellFormedToken(token: unknown): token is string {
   return typeof token === 'string' && token.length === TOKEN_LENGTH && TOKEN_SHAPE.test(token);
 }
 
 /** The two halves of a well-formed token, or null. */
-export function splitToken(token: unknown): SplitToken | null {
+export function splitToken(token: unknown): { selector: string; verifier: string } | null {
   if (!isWellFormedToken(token)) return null;
   return { selector: token.slice(0, SELECTOR_LENGTH), verifier: token.slice(SELECTOR_LENGTH) };
 }

@@ -1,10 +1,7 @@
 import { publicId } from './session.token';
 import { decodeValue } from './value.codec';
 
-/**
- * A session as the store reads it from Redis, before it is shaped for the app.
- * @internal
- */
+/** A session as the store reads it from Redis, before it is shaped for the app. @internal */
 export interface StoredSession {
   /** Names the session's key; stable for its whole life. */
   selector: string;
