@@ -3,9 +3,11 @@ import { Reflector } from '@nestjs/core';
 import { SessionCsrfError, SessionNotFoundError, SessionUnavailableError } from './errors';
 import { carriesToken, crossSiteReason, isUnsafe } from './http/csrf.check';
 import { currentExchange } from './http/session.exchange';
+import { GRAPHQL_CONTEXT_TYPE, graphqlCall } from './graphql/graphql.context';
 import { storedOf } from './session.internals';
 import type { SessionRequest } from './http/session-request';
 import { attachSession, PUBLIC_ROUTE_METADATA, REQUEST_SESSION, SOCKET_SESSION_PENDING } from './session.constants';
+import { NO_GRAPHQL_REQUEST } from './errors/messages';
 import { SessionMetrics } from './session.metrics';
 import { SessionResolver } from './session.resolver';
 import type { ActiveSession } from './session.types';
@@ -40,27 +42,48 @@ export class SessionGuard implements CanActivate {
       context.getHandler(),
       context.getClass(),
     ]);
-    if (context.getType() === 'ws') return this.canActivateSocket(context);
-    const http = context.switchToHttp();
-    const req = http.getRequest<SessionRequest>();
-    this.resolver.cookie.varyOnCookie(http.getResponse());
-    attachSession(req, null);
+    const type = context.getType<string>();
+    if (type === 'ws') return this.canActivateSocket(context.switchToWs().getClient());
+    let req: SessionRequest;
+    let res: unknown;
+    let unsafe: boolean;
+    let tokenChecked: boolean;
+    if (type === GRAPHQL_CONTEXT_TYPE) {
+      const call = graphqlCall(context);
+      if (call.socket) return this.canActivateSocket(call.socket);
+      if (!call.req) throw new Error(NO_GRAPHQL_REQUEST);
+      ({ req, res } = call);
+      // Root fields of one query run concurrently and share the request: keep the session another one attached.
+      if ((req as unknown as Record<symbol, unknown>)[REQUEST_SESSION] === undefined) attachSession(req, null);
+      // Cross-site POSTs are refused whatever the operation (as on any route); the token is only asked of mutations.
+      const mutation = call.operation === 'mutation';
+      unsafe = mutation || isUnsafe(req);
+      tokenChecked = mutation;
+    } else {
+      const http = context.switchToHttp();
+      req = http.getRequest<SessionRequest>();
+      res = http.getResponse();
+      attachSession(req, null);
+      unsafe = isUnsafe(req);
+      tokenChecked = unsafe;
+    }
+    this.resolver.cookie.varyOnCookie(res);
     // The exchange slot the middleware opened: SessionService calls in the handler find the request here.
     const slot = currentExchange.getStore();
-    if (slot) Object.assign(slot, { req, res: http.getResponse() });
+    if (slot) Object.assign(slot, { req, res });
     // CSRF: an unsafe request a browser marks cross-site is refused before anything else, login included.
     const csrf = this.resolver.csrf;
-    const guarded = csrf.mode !== 'off' && isUnsafe(req);
+    const guarded = csrf.mode !== 'off' && unsafe;
     const crossSite = guarded ? crossSiteReason(req, csrf) : null;
     if (crossSite) return this.forged(crossSite);
     let resolved: ActiveSession | null | Promise<ActiveSession | null>;
     try {
-      resolved = this.resolver.resolve(this.extractToken(req), req, http.getResponse());
+      resolved = this.resolver.resolve(this.extractToken(req), req, res);
     } catch (err) {
       return this.failed(err, isPublic);
     }
     // Not on public routes (a login): there the origin check is the defence, and a stale session must not block it.
-    const needsToken = guarded && csrf.mode === 'token' && !isPublic;
+    const needsToken = guarded && tokenChecked && csrf.mode === 'token' && !isPublic;
     if (resolved instanceof Promise) return this.settle(resolved, req, isPublic, needsToken);
     return this.accept(resolved, req, isPublic, needsToken);
   }
@@ -114,12 +137,12 @@ export class SessionGuard implements CanActivate {
   }
 
   /**
-   * A gateway message passes when SessionSockets.attach authenticated its client and the session still exists
+   * A gateway message (or a GraphQL subscription) passes when SessionSockets.attach authenticated its client and the session still exists
    * (its end disconnects the client, but a message may already be in flight). A message that arrives while attach()
    * is still resolving (Nest does not await handleConnection) waits for it.
    */
-  private async canActivateSocket(context: ExecutionContext): Promise<boolean> {
-    const client = context.switchToWs().getClient<Record<symbol, unknown>>();
+  private async canActivateSocket(socket: object): Promise<boolean> {
+    const client = socket as Record<symbol, unknown>;
     await (client[SOCKET_SESSION_PENDING] as Promise<unknown> | undefined)?.catch(() => null);
     const session = client[REQUEST_SESSION] as ActiveSession | undefined;
     if (!session) return false;

@@ -23,3 +23,6 @@ export const NO_ACTIVE_SESSION =
 export const NO_GUARD_ON_ROUTE =
   'SessionService was called in a request whose route SessionGuard does not guard, so it cannot set or clear the ' +
   'session cookie: add @UseGuards(SessionGuard) to the controller or route (with @PublicRoute() on a login route)';
+export const NO_GRAPHQL_REQUEST =
+  'SessionGuard found no request in this GraphQL context: with Apollo on Express give GraphQLModule ' +
+  '`context: ({ req, res }) => ({ req, res })` (Mercurius needs nothing)';
