@@ -22,7 +22,7 @@ export const REPO_ROOT = resolve(CONSUMERS_DIR, '..', '..');
  * scenario once, each on a Nest 12 app where the brief asks for it.
  */
 export const APPS = {
-  'nest12-express': { nest: 12, adapter: 'express', socket: 'ws', otel: true, ioredis5: true },
+  'nest12-express': { nest: 12, adapter: 'express', socket: 'ws', otel: true, ioredis5: true, graphql: 'apollo' },
   'nest12-fastify': { nest: 12, adapter: 'fastify', socket: 'socket.io', config: true, terminus: true, withoutOtel: true },
   'nest11-cjs': { nest: 11, adapter: 'express', withoutOtel: true },
 };
@@ -172,6 +172,34 @@ export async function drive(app, { dir = join(workDir(), app), report = console.
     await check('http: POST /auth/logout → 204', async () => expectStatus(await http('POST', '/auth/logout', { cookie }), 204));
     await check('http: GET /me with the logged-out cookie → 401', async () => expectStatus(await http('GET', '/me', { cookie }), 401));
     if (blocked === 'login failed') blocked = null;
+
+    // --- GraphQL: the README's resolver (login/logout mutations, me) ---------------------------------------------
+    if (spec.graphql) {
+      const gql = (query, cookieHeader) => http('POST', '/graphql', { cookie: cookieHeader, body: { query } });
+      const codeOf = (res) => res.json?.errors?.[0]?.extensions?.code;
+      let gqlCookie = null;
+      await check(`graphql (${spec.graphql}): me without a cookie → UNAUTHENTICATED, not 5xx`, async () => {
+        const res = await gql('{ me { userId } }');
+        if (res.status >= 500 || codeOf(res) !== 'UNAUTHENTICATED') throw new Error(`${res.status} ${res.text}`);
+      });
+      await check(`graphql (${spec.graphql}): login mutation → session cookie`, async () => {
+        const res = await gql('mutation { login(username: "alice", password: "alice-pass", device: "gql") { userId expiresAt } }');
+        expectStatus(res, 200);
+        gqlCookie = sessionCookie(res);
+        if (res.json?.data?.login?.userId !== 'u-alice') throw new Error(`body ${res.text}`);
+      });
+      await check(`graphql (${spec.graphql}): me with the cookie`, async () => {
+        const res = await gql('{ me { userId device } }', gqlCookie);
+        if (res.json?.data?.me?.device !== 'gql') throw new Error(`${res.status} ${res.text}`);
+      });
+      await check(`graphql (${spec.graphql}): logout mutation clears the cookie; me → UNAUTHENTICATED`, async () => {
+        const res = await gql('mutation { logout }', gqlCookie);
+        if (res.json?.data?.logout !== true) throw new Error(`${res.status} ${res.text}`);
+        if (!res.setCookies.some((c) => /^sid=;.*Max-Age=0/i.test(c))) throw new Error(`Set-Cookie ${JSON.stringify(res.setCookies)}`);
+        const after = await gql('{ me { userId } }', gqlCookie);
+        if (codeOf(after) !== 'UNAUTHENTICATED') throw new Error(`${after.status} ${after.text}`);
+      });
+    }
 
     // --- ConfigModule: .env strings reach forRootAsync -----------------------------------------------------------
     if (spec.config) {
