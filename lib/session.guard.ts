@@ -51,7 +51,7 @@ export class SessionGuard implements CanActivate {
     if (type === GRAPHQL_CONTEXT_TYPE) {
       const call = graphqlCall(context);
       if (call.socket) return this.canActivateSocket(call.socket);
-      if (!call.req) throw new Error(NO_GRAPHQL_REQUEST);
+      if (!call.req || call.operation === 'subscription') throw new Error(NO_GRAPHQL_REQUEST);
       ({ req, res } = call);
       // Root fields of one query run concurrently and share the request: keep the session another one attached.
       if ((req as unknown as Record<symbol, unknown>)[REQUEST_SESSION] === undefined) attachSession(req, null);

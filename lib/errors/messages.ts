@@ -25,4 +25,5 @@ export const NO_GUARD_ON_ROUTE =
   'session cookie: add @UseGuards(SessionGuard) to the controller or route (with @PublicRoute() on a login route)';
 export const NO_GRAPHQL_REQUEST =
   'SessionGuard found no request in this GraphQL context: with Apollo on Express give GraphQLModule ' +
-  '`context: ({ req, res }) => ({ req, res })` (Mercurius needs nothing)';
+  '`context: ({ req, res }) => ({ req, res })`; for subscriptions, `graphql-ws`: sockets.graphqlWs() (Apollo) or ' +
+  '`subscription: sockets.mercuriusSubscription()` (Mercurius)';
