@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // What a GraphQL request costs with a session against one without, on the sample app (built: `npm run build`):
-// `query { me }` with a session cookie (SessionGuard, @Session()) vs `{ __typename }` (no resolver, no session) vs
-// REST GET /me for reference. A closed loop of CONCURRENCY requests in flight for SECONDS per case; prints µs per
+// `query { me }` with a session cookie (SessionGuard, @Session()) vs `{ ping }` (a @PublicRoute() resolver, no
+// cookie: the guard runs and finds no session) vs `{ __typename }` (no resolver at all), and REST GET /me. A closed loop of CONCURRENCY requests in flight for SECONDS per case; prints µs per
 // request (wall time / requests, best of 3 interleaved rounds) and requests per second. Not part of `npm test`.
 //
 //   node bench/graphql/graphql-cost.mjs [express|fastify] [seconds=5] [concurrency=8]
@@ -57,7 +57,8 @@ const gql = (query, headers = {}) => () =>
   fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
 
 const cases = [
-  ['graphql { __typename } (no session)', gql('{ __typename }')],
+  ['graphql { __typename } (no resolver)', gql('{ __typename }')],
+  ['graphql { ping } (public, no cookie)', gql('{ ping }')],
   ['graphql { me } with session', gql('{ me { userId username device } }', { cookie })],
   ['REST GET /me with session', () => fetch(`${base}/me`, { headers: { cookie } })],
 ];

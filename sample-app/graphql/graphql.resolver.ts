@@ -51,6 +51,13 @@ export class SessionGraphQLResolver {
     return { userId: session.userId, expiresAt: session.expiresAt.toISOString() };
   }
 
+  /** Public: answers without a session (the guard still runs, and finds none). A baseline for measurements. */
+  @Query(() => String)
+  @PublicRoute()
+  ping(): string {
+    return 'pong';
+  }
+
   @Query(() => Me)
   me(@Session() s: ActiveSession<SampleSessionData>): Me {
     return { userId: s.userId, username: s.data.username ?? '', device: s.device };

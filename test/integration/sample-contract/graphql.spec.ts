@@ -98,6 +98,8 @@ describe.each(['express', 'fastify'] as const)('GraphQL on %s', (adapter) => {
       const res = await gql(app.client(), ME, cookie ? { cookie } : {});
       expect(res.status).toBe(200);
       expect(codeOf(res)).toBe('UNAUTHENTICATED');
+      // A @PublicRoute() query answers with or without one.
+      expect((await gql(app.client(), '{ ping }', cookie ? { cookie } : {})).body).toEqual({ data: { ping: 'pong' } });
     }
   });
 
