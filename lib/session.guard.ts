@@ -18,6 +18,7 @@ import type { ActiveSession } from './session.types';
  * 401 when the cookie is missing, malformed (checked before any Redis call), unknown or expired;
  * 503 when Redis cannot answer within the command timeout. Never lets a request through on a Redis failure.
  * Routes marked @PublicRoute() pass without a session (and get one attached when a valid cookie is present).
+ * Works on controllers, WebSocket gateways and GraphQL resolvers (Apollo or Mercurius, recognised by shape).
  * Subclass it to change how the token is found (`extractToken`) or what a missing session throws.
  * @publicApi
  */
@@ -137,9 +138,9 @@ export class SessionGuard implements CanActivate {
   }
 
   /**
-   * A gateway message (or a GraphQL subscription) passes when SessionSockets.attach authenticated its client and the session still exists
-   * (its end disconnects the client, but a message may already be in flight). A message that arrives while attach()
-   * is still resolving (Nest does not await handleConnection) waits for it.
+   * A gateway message (or a GraphQL subscription) passes when SessionSockets authenticated its socket and the session
+   * still exists (its end disconnects the client, but a message may already be in flight). A message that arrives
+   * while attach() is still resolving (Nest does not await handleConnection) waits for it.
    */
   private async canActivateSocket(socket: object): Promise<boolean> {
     const client = socket as Record<symbol, unknown>;

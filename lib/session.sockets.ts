@@ -14,6 +14,9 @@ interface SocketShape {
   handshake?: { headers: SessionRequest['headers'] };
 }
 
+/** What is read of a WebSocket upgrade request: its headers. */
+type UpgradeRequest = { headers: SessionRequest['headers'] };
+
 /** Close code sent when a socket has no session or its session ends (4000-4999 are for applications). */
 export const SESSION_ENDED_CLOSE_CODE = 4401;
 
@@ -77,7 +80,7 @@ export class SessionSockets {
   graphqlWs(): { onConnect(ctx: { extra: unknown }): Promise<boolean> } {
     return {
       onConnect: async (ctx) => {
-        const { socket, request } = ctx.extra as { socket: object; request: { headers: SessionRequest['headers'] } };
+        const { socket, request } = ctx.extra as { socket: object; request: UpgradeRequest };
         return (await this.attach(socket, request)) !== null;
       },
     };
@@ -89,7 +92,7 @@ export class SessionSockets {
    * authenticated there and the socket goes into the context, where SessionGuard and @Session() find it. Closes
    * with 4401 as graphqlWs() does.
    */
-  mercuriusSubscription(): { context(socket: object, request: { headers: SessionRequest['headers'] }): Promise<{ socket: object }> } {
+  mercuriusSubscription(): { context(socket: object, request: UpgradeRequest): Promise<{ socket: object }> } {
     return {
       context: async (socket, request) => {
         await this.attach(socket, request);
@@ -98,7 +101,7 @@ export class SessionSockets {
     };
   }
 
-  private async authenticate(socket: SocketShape, request?: { headers: SessionRequest['headers'] }): Promise<ActiveSession | null> {
+  private async authenticate(socket: SocketShape, request?: UpgradeRequest): Promise<ActiveSession | null> {
     // IncomingMessage.headers is a lazy getter: copy it by name, a spread would miss it.
     const source = (request ?? socket.handshake) as SessionRequest | undefined;
     const req: SessionRequest = { headers: source?.headers ?? {}, socket: source?.socket };

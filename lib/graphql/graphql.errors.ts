@@ -13,7 +13,9 @@ interface WrappedError {
  * error carries.
  * @publicApi
  */
-export function sessionFormatError<F extends { extensions?: Record<string, unknown> }>(formatted: F, error: unknown): F {
+export function sessionFormatError<F extends { extensions?: Record<string, unknown> }>(
+  formatted: F, error: unknown,
+): F {
   let original: unknown = error;
   // Apollo hands the GraphQLError; its originalError is what the resolver (or the guard) threw.
   for (let depth = 0; depth < 3 && !(original instanceof SessionError) && original; depth++) {
