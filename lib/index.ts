@@ -43,3 +43,5 @@ export type { RedisReadinessReport, ReadinessFinding } from './health/redis.read
 export { InjectSessionRedis } from './session.tokens';
 export * from './errors';
 export type { SessionRequest } from './http/session-request';
+export { sessionFormatError } from './graphql/graphql.errors';
+export type { SessionErrorExtensions } from './errors/session.error';

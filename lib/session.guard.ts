@@ -3,9 +3,11 @@ import { Reflector } from '@nestjs/core';
 import { SessionCsrfError, SessionNotFoundError, SessionUnavailableError } from './errors';
 import { carriesToken, crossSiteReason, isUnsafe } from './http/csrf.check';
 import type { SessionExchange } from './http/session.exchange';
+import { GRAPHQL_CONTEXT_TYPE, graphqlCall } from './graphql/graphql.context';
 import { storedOf } from './session.internals';
 import type { SessionRequest } from './http/session-request';
 import { attachSession, PUBLIC_ROUTE_METADATA, REQUEST_SESSION, SOCKET_SESSION_PENDING } from './session.constants';
+import { NO_GRAPHQL_REQUEST } from './errors/messages';
 import { SessionMetrics } from './session.metrics';
 import { SessionResolver } from './session.resolver';
 import type { ActiveSession } from './session.types';
@@ -16,6 +18,7 @@ import type { ActiveSession } from './session.types';
  * 401 when the cookie is missing, malformed (checked before any Redis call), unknown or expired;
  * 503 when Redis cannot answer within the command timeout. Never lets a request through on a Redis failure.
  * Routes marked @PublicRoute() pass without a session (and get one attached when a valid cookie is present).
+ * Works on controllers, WebSocket gateways and GraphQL resolvers (Apollo or Mercurius, recognised by shape).
  * Subclass it to change how the token is found (`extractToken`) or what a missing session throws.
  * @publicApi
  */
@@ -40,25 +43,46 @@ export class SessionGuard implements CanActivate {
       context.getHandler(),
       context.getClass(),
     ]);
-    if (context.getType() === 'ws') return this.canActivateSocket(context);
-    const http = context.switchToHttp();
-    const req = http.getRequest<SessionRequest>();
-    const exchange: SessionExchange = { req, res: http.getResponse() };
-    this.resolver.cookie.varyOnCookie(exchange.res);
-    attachSession(req, null);
+    const type = context.getType<string>();
+    if (type === 'ws') return this.canActivateSocket(context.switchToWs().getClient());
+    let req: SessionRequest;
+    let res: unknown;
+    let unsafe: boolean;
+    let tokenChecked: boolean;
+    if (type === GRAPHQL_CONTEXT_TYPE) {
+      const call = graphqlCall(context);
+      if (call.socket) return this.canActivateSocket(call.socket);
+      if (!call.req || call.operation === 'subscription') throw new Error(NO_GRAPHQL_REQUEST);
+      ({ req, res } = call);
+      // Root fields of one query run concurrently and share the request: keep the session another one attached.
+      if ((req as unknown as Record<symbol, unknown>)[REQUEST_SESSION] === undefined) attachSession(req, null);
+      // Cross-site POSTs are refused whatever the operation (as on any route); the token is only asked of mutations.
+      const mutation = call.operation === 'mutation';
+      unsafe = mutation || isUnsafe(req);
+      tokenChecked = mutation;
+    } else {
+      const http = context.switchToHttp();
+      req = http.getRequest<SessionRequest>();
+      res = http.getResponse();
+      attachSession(req, null);
+      unsafe = isUnsafe(req);
+      tokenChecked = unsafe;
+    }
+    this.resolver.cookie.varyOnCookie(res);
+    const exchange: SessionExchange = { req, res };
     // CSRF: an unsafe request a browser marks cross-site is refused before anything else, login included.
     const csrf = this.resolver.csrf;
-    const guarded = csrf.mode !== 'off' && isUnsafe(req);
+    const guarded = csrf.mode !== 'off' && unsafe;
     const crossSite = guarded ? crossSiteReason(req, csrf) : null;
     if (crossSite) return this.forged(crossSite);
     let resolved: ActiveSession | null | Promise<ActiveSession | null>;
     try {
-      resolved = this.resolver.resolve(this.extractToken(req), req, exchange.res);
+      resolved = this.resolver.resolve(this.extractToken(req), req, res);
     } catch (err) {
       return this.failed(err, isPublic);
     }
     // Not on public routes (a login): there the origin check is the defence, and a stale session must not block it.
-    const needsToken = guarded && csrf.mode === 'token' && !isPublic;
+    const needsToken = guarded && tokenChecked && csrf.mode === 'token' && !isPublic;
     if (resolved instanceof Promise) return this.settle(resolved, exchange, isPublic, needsToken);
     return this.accept(resolved, exchange, isPublic, needsToken);
   }
@@ -115,12 +139,12 @@ export class SessionGuard implements CanActivate {
   }
 
   /**
-   * A gateway message passes when SessionSockets.attach authenticated its client and the session still exists
-   * (its end disconnects the client, but a message may already be in flight). A message that arrives while attach()
-   * is still resolving (Nest does not await handleConnection) waits for it.
+   * A gateway message (or a GraphQL subscription) passes when SessionSockets authenticated its socket and the session
+   * still exists (its end disconnects the client, but a message may already be in flight). A message that arrives
+   * while attach() is still resolving (Nest does not await handleConnection) waits for it.
    */
-  private async canActivateSocket(context: ExecutionContext): Promise<boolean> {
-    const client = context.switchToWs().getClient<Record<symbol, unknown>>();
+  private async canActivateSocket(socket: object): Promise<boolean> {
+    const client = socket as Record<symbol, unknown>;
     await (client[SOCKET_SESSION_PENDING] as Promise<unknown> | undefined)?.catch(() => null);
     const session = client[REQUEST_SESSION] as ActiveSession | undefined;
     if (!session) return false;

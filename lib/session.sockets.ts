@@ -14,6 +14,9 @@ interface SocketShape {
   handshake?: { headers: SessionRequest['headers'] };
 }
 
+/** What is read of a WebSocket upgrade request: its headers. */
+type UpgradeRequest = { headers: SessionRequest['headers'] };
+
 /** Close code sent when a socket has no session or its session ends (4000-4999 are for applications). */
 export const SESSION_ENDED_CLOSE_CODE = 4401;
 
@@ -68,7 +71,37 @@ export class SessionSockets {
     };
   }
 
-  private async authenticate(socket: SocketShape, request?: { headers: SessionRequest['headers'] }): Promise<ActiveSession | null> {
+  /**
+   * graphql-ws server options for Apollo subscriptions:
+   * `subscriptions: { 'graphql-ws': sockets.graphqlWs() }` in GraphQLModule.forRoot. The connection is authenticated
+   * by its upgrade request's cookie; without a valid session, and when the session ends, the socket is closed with
+   * 4401. SessionGuard and @Session() on subscription resolvers then use the socket's session.
+   */
+  graphqlWs(): { onConnect(ctx: { extra: unknown }): Promise<boolean> } {
+    return {
+      onConnect: async (ctx) => {
+        const { socket, request } = ctx.extra as { socket: object; request: UpgradeRequest };
+        return (await this.attach(socket, request)) !== null;
+      },
+    };
+  }
+
+  /**
+   * Mercurius subscription options: `subscription: sockets.mercuriusSubscription()` in GraphQLModule.forRoot.
+   * Mercurius hands the upgrade request only to its `context` function (not to `onConnect`): the session is
+   * authenticated there and the socket goes into the context, where SessionGuard and @Session() find it. Closes
+   * with 4401 as graphqlWs() does.
+   */
+  mercuriusSubscription(): { context(socket: object, request: UpgradeRequest): Promise<{ socket: object }> } {
+    return {
+      context: async (socket, request) => {
+        await this.attach(socket, request);
+        return { socket };
+      },
+    };
+  }
+
+  private async authenticate(socket: SocketShape, request?: UpgradeRequest): Promise<ActiveSession | null> {
     // IncomingMessage.headers is a lazy getter: copy it by name, a spread would miss it.
     const source = (request ?? socket.handshake) as SessionRequest | undefined;
     const req: SessionRequest = { headers: source?.headers ?? {}, socket: source?.socket };

@@ -3,8 +3,11 @@ import { SessionModule } from 'nestjs-redis-session';
 import { AuthController } from './auth/auth.controller';
 import type { SampleAppConfig } from './config/sample-app-config';
 import { sessionModuleOptionsFor } from './config/session-module-options';
+import type { HttpAdapterName } from './bootstrap';
 import { EventsController } from './events/events.controller';
 import { SessionEventStreams } from './events/session-event-streams';
+import { SampleGraphQLModule } from './graphql/graphql.module';
+import { SessionGraphQLResolver } from './graphql/graphql.resolver';
 import { HealthController } from './health/health.controller';
 import { MeController } from './me/me.controller';
 import { SessionsController } from './sessions/sessions.controller';
@@ -16,7 +19,8 @@ export type { SampleAppConfig } from './config/sample-app-config';
 /** The sample app, built from its config so tests can start several instances against one Redis. */
 @Module({})
 export class AppModule {
-  static register(config: SampleAppConfig) {
+  /** `adapter` picks the GraphQL server: Apollo on Express, Mercurius on Fastify. */
+  static register(config: SampleAppConfig, adapter: HttpAdapterName = 'express') {
     return {
       module: AppModule,
       imports: [
@@ -24,9 +28,10 @@ export class AppModule {
           isGlobal: true,
           useFactory: () => sessionModuleOptionsFor(config),
         }),
+        SampleGraphQLModule.forAdapter(adapter),
       ],
       controllers: [AuthController, MeController, SessionsController, HealthController, EventsController, WebController, LogoutOthersController],
-      providers: [UsersService, SessionEventStreams],
+      providers: [UsersService, SessionEventStreams, SessionGraphQLResolver],
     };
   }
 }

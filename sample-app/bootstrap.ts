@@ -22,7 +22,7 @@ export async function createSampleApp(
   config: SampleAppConfig, adapter: HttpAdapterName = 'express', logger: false | undefined = undefined,
 ): Promise<INestApplication> {
   const app = await NestFactory.create(
-    AppModule.register(config),
+    AppModule.register(config, adapter),
     adapter === 'fastify' ? new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }) : new ExpressAdapter(),
     // abortOnError off: a boot failure (e.g. a bad option) is thrown to the caller instead of exiting the process.
     { logger: logger === false ? false : ['log', 'warn', 'error'], abortOnError: false },

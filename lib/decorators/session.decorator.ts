@@ -1,12 +1,23 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { NO_ACTIVE_SESSION } from '../errors/messages';
+import { GRAPHQL_CONTEXT_TYPE, graphqlCall } from '../graphql/graphql.context';
 import { REQUEST_SESSION } from '../session.constants';
 import type { ActiveSession } from '../session.types';
 
+function holderOf(ctx: ExecutionContext): unknown {
+  const type = ctx.getType<string>();
+  // In a WebSocket gateway (and a GraphQL subscription) the session lives on the socket SessionSockets attached.
+  if (type === 'ws') return ctx.switchToWs().getClient();
+  if (type === GRAPHQL_CONTEXT_TYPE) {
+    const call = graphqlCall(ctx);
+    return call.socket ?? call.req;
+  }
+  return ctx.switchToHttp().getRequest();
+}
+
 function sessionOf(ctx: ExecutionContext): ActiveSession | null {
-  // In a WebSocket gateway the session lives on the client (SessionSockets.attach puts it there).
-  const req = (ctx.getType() === 'ws' ? ctx.switchToWs().getClient() : ctx.switchToHttp().getRequest()) as Record<symbol, unknown>;
-  const session = req[REQUEST_SESSION];
+  const holder = holderOf(ctx) as Record<symbol, unknown> | undefined;
+  const session = holder?.[REQUEST_SESSION];
   // undefined: the guard never ran on this route, a wiring mistake worth a loud error. null: public route, no session.
   if (session === undefined) throw new Error(NO_ACTIVE_SESSION);
   return session as ActiveSession | null;

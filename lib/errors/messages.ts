@@ -19,3 +19,7 @@ export const NO_ACTIVE_SESSION =
 export const NOT_A_SIGN_IN_ROUTE =
   'SessionService.create() sets the cookie of the sign-in request it runs in, and this is not one: mark the route ' +
   '(or resolver) @PublicRoute(), or call issue() to get the token without a cookie (workers, tests, bearer clients)';
+export const NO_GRAPHQL_REQUEST =
+  'SessionGuard found no request in this GraphQL context: with Apollo on Express give GraphQLModule ' +
+  '`context: ({ req, res }) => ({ req, res })`; for subscriptions, `graphql-ws`: sockets.graphqlWs() (Apollo) or ' +
+  '`subscription: sockets.mercuriusSubscription()` (Mercurius)';

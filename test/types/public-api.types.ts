@@ -9,12 +9,17 @@ import { Redis as AppRedis, Cluster as AppCluster } from 'ioredis';
 import type { Socket as IoSocket } from 'socket.io';
 import type { WebSocket } from 'ws';
 import { expectTypeOf } from 'expect-type';
+import type { ApolloDriverConfig } from '@nestjs/apollo';
+import type { MercuriusDriverConfig } from '@nestjs/mercurius';
 import {
   ActiveSession,
   Session,
   SessionEvent,
   SessionGuard,
   SessionInputError,
+  SessionErrorExtensions,
+  SessionUnavailableError,
+  sessionFormatError,
   SessionModule,
   SessionModuleOptions,
   SessionRedisConnection,
@@ -113,4 +118,16 @@ export function events(e: SessionEvent) {
 
 export function errors() {
   expectTypeOf(new SessionInputError('x').getStatus()).toBeNumber();
+}
+
+export function graphql() {
+  expectTypeOf(new SessionUnavailableError().extensions).toEqualTypeOf<SessionErrorExtensions>();
+  expectTypeOf(new SessionUnavailableError().extensions.code).toBeString();
+  // The helpers fit the drivers' own option types, as the README writes them.
+  const apollo: ApolloDriverConfig = {
+    formatError: sessionFormatError,
+    subscriptions: { 'graphql-ws': sockets.graphqlWs() },
+  };
+  const mercurius: MercuriusDriverConfig = { subscription: sockets.mercuriusSubscription() };
+  return [apollo, mercurius];
 }

@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { GraphQLModule } from '@nestjs/graphql';
+import { MercuriusDriver, MercuriusDriverConfig } from '@nestjs/mercurius';
 import { TerminusModule } from '@nestjs/terminus';
 import { SessionModule } from 'nestjs-redis-session';
 import { AuthController } from './auth.controller.js';
 import { CartGateway } from './cart.gateway.js';
 import { HealthController } from './health.controller.js';
+import { SessionResolver } from './session.resolver.js';
 import { UsersService } from './users.service.js';
 
 @Module({
@@ -21,8 +24,10 @@ import { UsersService } from './users.service.js';
         cookie: { secure: config.get('NODE_ENV') === 'production' },
       }),
     }),
+    // The README's Mercurius setup: nothing session-specific needed for queries and mutations.
+    GraphQLModule.forRoot<MercuriusDriverConfig>({ driver: MercuriusDriver, autoSchemaFile: true }),
   ],
   controllers: [AuthController, HealthController],
-  providers: [UsersService, CartGateway],
+  providers: [UsersService, CartGateway, SessionResolver],
 })
 export class AppModule {}

@@ -1,0 +1,44 @@
+import type { ExecutionContext } from '@nestjs/common';
+import type { SessionRequest } from '../http/session-request';
+
+/**
+ * A GraphQL resolver call, recognised by shape so the library never imports @nestjs/graphql, graphql or mercurius
+ * (optional for users): Nest gives resolvers `[root, args, context, info]`.
+ * - Apollo on Express: `context` is what the app's context function returns (`({ req, res }) => ({ req, res })`);
+ *   without one Nest's default `{ req }`, and Express's `req.res` is the response.
+ * - Mercurius on Fastify: `context` carries `reply` (and `reply.request`); Nest adds `req`.
+ * - A subscription over graphql-ws: no HTTP exchange; the socket SessionSockets authenticated is in the context
+ *   (Apollo: `req.extra.socket`, the graphql-ws context Nest puts as `req`; Mercurius: `socket`, put there by
+ *   SessionSockets.mercuriusSubscription()).
+ * @internal
+ */
+export interface GraphQLCall {
+  req?: SessionRequest;
+  /** What SessionCookie writes to: Express's response or Fastify's reply. */
+  res?: unknown;
+  /** The socket of a subscription. */
+  socket?: object;
+  /** `query`, `mutation` or `subscription` (info.operation.operation). */
+  operation?: string;
+}
+
+interface ContextShape {
+  req?: SessionRequest & { res?: unknown; extra?: { socket?: object } };
+  res?: unknown;
+  reply?: { request?: SessionRequest };
+  extra?: { socket?: object };
+  socket?: object;
+}
+
+export const GRAPHQL_CONTEXT_TYPE = 'graphql';
+
+/** The parts of a GraphQL call the guard and @Session() need. Call only when `context.getType() === 'graphql'`. */
+export function graphqlCall(context: ExecutionContext): GraphQLCall {
+  const ctx = (context.getArgByIndex(2) ?? {}) as ContextShape;
+  const info = context.getArgByIndex(3) as { operation?: { operation?: string } } | undefined;
+  const operation = info?.operation?.operation;
+  const socket = ctx.socket ?? ctx.extra?.socket ?? ctx.req?.extra?.socket;
+  if (operation === 'subscription' || socket) return { socket, operation };
+  if (ctx.reply) return { req: ctx.reply.request ?? ctx.req, res: ctx.reply, operation };
+  return { req: ctx.req, res: ctx.res ?? ctx.req?.res, operation };
+}
