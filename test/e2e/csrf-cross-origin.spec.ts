@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../harness/browser';
 import type { Redis } from 'ioredis';
 import type { SampleEnv } from '../../sample-app/config/sample-config';
 import { HttpClient } from '../harness/http-client';
@@ -15,22 +15,11 @@ import { RunningTestApp, testApp } from '../harness/test-app';
  * (another site: Lax keeps the cookie back). Every verdict is read on the server side: what the app's HTTP server
  * received and answered, and the sessions in Redis before and after, never only what a page saw.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`No Chromium at ${CHROMIUM}: install chromium (apt-get install chromium), or set CHROMIUM_PATH`);
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../harness/browser';
 import { RedisServerProcess, uniquePrefix } from '../harness/redis';
 import { RunningTestApp, testApp } from '../harness/test-app';
 
@@ -8,7 +9,6 @@ import { RunningTestApp, testApp } from '../harness/test-app';
  * The "Your devices" page (GET /) in a real browser: Debian's Chromium driven by playwright-core, two browser
  * contexts as two devices. No mocks: the sample app as shipped (cache and events on) on a private Redis.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ROOT = join(__dirname, '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 /** Committed for the README; rewritten only when missing or with UPDATE_DOCS_SCREENSHOT=1, so runs leave git clean. */
@@ -17,19 +17,8 @@ const DOCS_SCREENSHOT = join(ROOT, 'docs', 'devices-page.png');
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`No Chromium at ${CHROMIUM}: install chromium (apt-get install chromium), or set CHROMIUM_PATH`);
-  }
   mkdirSync(ARTIFACTS, { recursive: true });
-  // launch() gives every run a fresh temporary profile (user-data dir) and deletes it on close.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
