@@ -25,3 +25,9 @@ export function storedOf(session: ActiveSession<object>): StoredSession {
   return stored;
 }
 
+/** The same session for another holder (an object of its own), sharing its stored record and its Dates. */
+export function copyOf<T extends object>(session: ActiveSession<T>): ActiveSession<T> {
+  const copy = { ...session };
+  links.set(copy, storedOf(session));
+  return copy;
+}

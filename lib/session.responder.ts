@@ -38,6 +38,6 @@ export class SessionResponder {
 
   /** Clears the cookie of the user's requests still being handled with a session that ended (all, or `matches`). */
   clear(userId: string, matches?: (sessionId: string) => boolean): void {
-    for (const { res } of this.exchanges.of(userId, matches)) this.cookie.clear(res);
+    for (const { res } of this.exchanges.pending(userId, matches)) this.cookie.clear(res);
   }
 }
