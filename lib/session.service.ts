@@ -59,7 +59,8 @@ export class SessionService<TData extends object = Record<string, unknown>> {
 
   /**
    * Creates a session and returns its token, setting no cookie: for bearer clients (`acceptBearerToken`),
-   * WebSocket tickets and tests. In a request, client binding (when on) binds it to that request's client.
+   * WebSocket tickets and tests. In a @PublicRoute() handler, client binding (when on) binds it to that request's
+   * client; elsewhere it is not bound (no request to bind it to).
    */
   issue(input: CreateSessionInput<TData>): Promise<{ token: string; session: ActiveSession<TData> }> {
     return this.make(input);
