@@ -69,6 +69,8 @@ const SAMPLE_LOGIN = { path: '/auth/login', body: { username: 'alice', password:
 
 export const EXTRA_APPS: AppSpec[] = [
   { name: 'ours-strict-express-autopipeline', label: 'ours, strict, ioredis auto-pipelining, Express', entry: 'ours', adapter: 'express', kind: 'ours', mode: 'strict', env: { CACHE: '0', AUTOPIPELINE: '1' } },
+  { name: 'bare-guarded-express', label: 'bare Nest + a pass-through guard and parameter decorator, Express', entry: 'bare', adapter: 'express', kind: 'peer', env: { GUARD: '1' } },
+  { name: 'bare-guarded-fastify', label: 'bare Nest + a pass-through guard and parameter decorator, Fastify', entry: 'bare', adapter: 'fastify', kind: 'peer', env: { GUARD: '1' } },
   { name: 'sample-express', label: 'the sample app (cache on, CSRF origin, events), Express', entry: 'sample', adapter: 'express', kind: 'ours', mode: 'cached', login: SAMPLE_LOGIN, userId: 'u1' },
   { name: 'sample-fastify', label: 'the sample app (cache on, CSRF origin, events), Fastify', entry: 'sample', adapter: 'fastify', kind: 'ours', mode: 'cached', login: SAMPLE_LOGIN, userId: 'u1' },
   { name: 'ours-strict-fastify-autopipeline', label: 'ours, strict, ioredis auto-pipelining, Fastify', entry: 'ours', adapter: 'fastify', kind: 'ours', mode: 'strict', env: { CACHE: '0', AUTOPIPELINE: '1' } },

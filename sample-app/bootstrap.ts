@@ -1,10 +1,9 @@
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import type { SampleAppConfig } from './config/sample-app-config';
-import { BodyDepthPipe } from './validation/body-depth.pipe';
 
 export type HttpAdapterName = 'express' | 'fastify';
 
@@ -33,7 +32,6 @@ export async function createSampleApp(
     express.useBodyParser('json', { limit: BODY_LIMIT_BYTES });
     express.useBodyParser('urlencoded', { limit: BODY_LIMIT_BYTES, extended: true });
   }
-  // Order matters: the depth check must run before ValidationPipe walks the body recursively.
-  app.useGlobalPipes(new BodyDepthPipe(), new ValidationPipe({ whitelist: true, forbidNonWhitelisted: false }));
+  // Bodies are validated where they are read (@ValidBody()): global pipes would run on every parameter of every route.
   return app;
 }

@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Post, UnauthorizedException, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, UnauthorizedException, UseGuards } from '@nestjs/common';
 import { PublicRoute, Session, SessionGuard, SessionService } from 'nestjs-redis-session';
 import type { ActiveSession } from 'nestjs-redis-session';
 import type { SampleSessionData } from '../sample-session';
 import { UsersService } from '../users/users.service';
 import { LoginDto } from './login.dto';
+import { ValidBody } from '../validation/valid-body.decorator';
 
 @Controller('auth')
 @UseGuards(SessionGuard)
@@ -20,7 +21,7 @@ export class AuthController {
   @Post('login')
   @PublicRoute()
   @HttpCode(200)
-  async login(@Body() body: LoginDto) {
+  async login(@ValidBody() body: LoginDto) {
     const user = this.users.verify(body.username, body.password);
     if (!user) throw new UnauthorizedException('Invalid username or password');
     // Sets the cookie on this response, and ends the session the request's cookie named, if any.

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
+import { Controller, Get, Put, UseGuards } from '@nestjs/common';
 import { ActiveSession, Session, SessionGuard, SessionService } from 'nestjs-redis-session';
 import type { SampleSessionData } from '../sample-session';
 import { CartDto } from './cart.dto';
+import { ValidBody } from '../validation/valid-body.decorator';
 
 @Controller('me')
 @UseGuards(SessionGuard)
@@ -22,7 +23,7 @@ export class MeController {
 
   /** One field write: the rest of the session is untouched, and a write racing a logout cannot revive it. */
   @Put('cart')
-  async putCart(@Session() s: ActiveSession<SampleSessionData>, @Body() body: CartDto) {
+  async putCart(@Session() s: ActiveSession<SampleSessionData>, @ValidBody() body: CartDto) {
     await this.sessions.set(s, 'cart', body.items);
     return { items: body.items };
   }
