@@ -93,6 +93,25 @@ describe.each(['express', 'fastify'] as const)('GraphQL on %s', (adapter) => {
     expect(bad.headers.getSetCookie()).toEqual([]);
   });
 
+  it('login with remember: true sets a persistent cookie (Max-Age), without it a browser-session cookie', async () => {
+    const maxAge = (line: string | undefined) => /max-age=(\d+)/i.exec(line ?? '')?.[1];
+    const remembered = await gql(app.client(), 'mutation { login(username: "alice", password: "alice-pass", remember: true) { userId } }');
+    expect(Number(maxAge(remembered.headers.getSetCookie()[0]))).toBeGreaterThan(0);
+    const plain = await gql(app.client(), LOGIN());
+    expect(maxAge(plain.headers.getSetCookie()[0])).toBeUndefined();
+  });
+
+  it('at SESSION_MAX_PER_USER with SESSION_ON_LIMIT=refuse: CONFLICT, no cookie, never 5xx; the first session still works', async () => {
+    const limited = await start({ SESSION_MAX_PER_USER: '1', SESSION_ON_LIMIT: 'refuse' });
+    const first = limited.client();
+    expect(codeOf(await gql(first, LOGIN('bob', 'laptop')))).toBeUndefined();
+    const refused = await gql(limited.client(), LOGIN('bob', 'phone'));
+    expect(codeOf(refused)).toBe('CONFLICT');
+    expect(refused.status).toBeLessThan(500);
+    expect(refused.headers.getSetCookie()).toEqual([]);
+    expect((await gql(first, ME)).body.data!.me).toMatchObject({ userId: 'u2', device: 'laptop' });
+  });
+
   it('me without a session or with a bad cookie: UNAUTHENTICATED, status 200 (as the README says), never 5xx', async () => {
     for (const cookie of [undefined, 'sid=not-a-token', `sid=${'A'.repeat(43)}`]) {
       const res = await gql(app.client(), ME, cookie ? { cookie } : {});
