@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { SessionModule } from 'nestjs-redis-session';
 import { AuthController } from './auth/auth.controller';
+import { SignInService } from './auth/sign-in.service';
 import type { SampleAppConfig } from './config/sample-app-config';
 import { sessionModuleOptionsFor } from './config/session-module-options';
 import type { HttpAdapterName } from './bootstrap';
@@ -31,7 +32,7 @@ export class AppModule {
         SampleGraphQLModule.forAdapter(adapter),
       ],
       controllers: [AuthController, MeController, SessionsController, HealthController, EventsController, WebController, LogoutOthersController],
-      providers: [UsersService, SessionEventStreams, SessionGraphQLResolver],
+      providers: [UsersService, SignInService, SessionEventStreams, SessionGraphQLResolver],
     };
   }
 }

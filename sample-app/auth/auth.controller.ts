@@ -2,36 +2,26 @@ import { Controller, Get, HttpCode, Post, UnauthorizedException, UseGuards } fro
 import { PublicRoute, Session, SessionGuard, SessionService } from 'nestjs-redis-session';
 import type { ActiveSession } from 'nestjs-redis-session';
 import type { SampleSessionData } from '../sample-session';
-import { UsersService } from '../users/users.service';
 import { LoginDto } from './login.dto';
+import { SignInService } from './sign-in.service';
 import { ValidBody } from '../validation/valid-body.decorator';
 
 @Controller('auth')
 @UseGuards(SessionGuard)
 export class AuthController {
   constructor(
-    private readonly users: UsersService,
+    private readonly signIns: SignInService,
     private readonly sessions: SessionService<SampleSessionData>,
   ) {}
 
-  /**
-   * Always starts a new session; a cookie sent along names a session that is ended (fixation). At
-   * SESSION_MAX_PER_USER with SESSION_ON_LIMIT=refuse the library throws SessionLimitError: 409.
-   */
+  /** Sets the cookie on this response (SignInService has the rules: fixation, the session limit's 409). */
   @Post('login')
   @PublicRoute()
   @HttpCode(200)
   async login(@ValidBody() body: LoginDto) {
-    const user = this.users.verify(body.username, body.password);
-    if (!user) throw new UnauthorizedException('Invalid username or password');
-    // Sets the cookie on this response, and ends the session the request's cookie named, if any.
-    const session = await this.sessions.create({
-      userId: user.id,
-      device: body.device || 'unknown',
-      data: { username: user.username },
-      remember: body.remember === true,
-    });
-    return { userId: session.userId, expiresAt: session.expiresAt.toISOString() };
+    const signedIn = await this.signIns.signIn(body);
+    if (!signedIn) throw new UnauthorizedException('Invalid username or password');
+    return signedIn;
   }
 
   @Post('logout')

@@ -6,21 +6,22 @@ import { GraphQLError } from 'graphql';
 import { ActiveSession, PublicRoute, Session, SessionGuard, SessionService } from 'nestjs-redis-session';
 import { map } from 'rxjs';
 import { LoginDto } from '../auth/login.dto';
+import { SignInService } from '../auth/sign-in.service';
 import { SessionEventStreams } from '../events/session-event-streams';
 import type { SampleSessionData } from '../sample-session';
-import { UsersService } from '../users/users.service';
 import { asyncIterator } from './async-iterator';
 import { LoginResult, Me, SessionEventMessage } from './graphql.models';
 
 /**
- * The auth flow of AuthController and GET /me, as GraphQL. Cookie writes need no `res`: the guard put the request
- * in the library's exchange slot, so SessionService.create() sets the cookie and destroy() clears it.
+ * The auth flow of AuthController and GET /me, as GraphQL. Cookie writes need no `res`: login is a @PublicRoute(),
+ * in whose sign-in slot SessionService.create() finds the response; destroy() finds the request SessionGuard let
+ * through.
  */
 @Resolver()
 @UseGuards(SessionGuard)
 export class SessionGraphQLResolver {
   constructor(
-    private readonly users: UsersService,
+    private readonly signIns: SignInService,
     private readonly sessions: SessionService<SampleSessionData>,
     private readonly streams: SessionEventStreams,
   ) {}
@@ -40,15 +41,9 @@ export class SessionGraphQLResolver {
       const messages = problems.flatMap((p) => Object.values(p.constraints ?? {}));
       throw new GraphQLError(messages.join('; '), { extensions: { code: 'BAD_USER_INPUT' } });
     }
-    const user = this.users.verify(input.username, input.password);
-    if (!user) throw new GraphQLError('Invalid username or password', { extensions: { code: 'UNAUTHENTICATED' } });
-    const session = await this.sessions.create({
-      userId: user.id,
-      device: input.device || 'unknown',
-      data: { username: user.username },
-      remember: input.remember === true,
-    });
-    return { userId: session.userId, expiresAt: session.expiresAt.toISOString() };
+    const signedIn = await this.signIns.signIn(input);
+    if (!signedIn) throw new GraphQLError('Invalid username or password', { extensions: { code: 'UNAUTHENTICATED' } });
+    return signedIn;
   }
 
   /** Public: answers without a session (the guard still runs, and finds none). A baseline for measurements. */

@@ -21,6 +21,16 @@ import { APPS, CONSUMERS_DIR, REPO_ROOT, drive, exitOnSignals, run, workDir } fr
 exitOnSignals();
 
 const started = Date.now();
+/**
+ * Sources every app that has the feature uses word for word (`shared/`): copied into each app's `src/` when it is
+ * staged, so that one copy is kept up to date. The HTTP flow is in all three apps, GraphQL in the Nest 12 ones.
+ */
+const SHARED = {
+  'auth.controller.ts': ['nest12-express', 'nest12-fastify', 'nest11-cjs'],
+  'users.service.ts': ['nest12-express', 'nest12-fastify', 'nest11-cjs'],
+  'session.resolver.ts': ['nest12-express', 'nest12-fastify'],
+};
+
 const args = process.argv.slice(2);
 const updateLocks = args.includes('--update-locks');
 const named = args.filter((a) => !a.startsWith('--'));
@@ -125,7 +135,8 @@ console.log(`     total time ${seconds(started)}, apps installed in ${work}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
 
-/** Copies the app's committed files (not node_modules or dist) into the work dir, next to the tarball. */
+
+/** Copies the app's committed files (not node_modules or dist) and its shared sources into the work dir. */
 function stage(app, dir) {
   const src = join(CONSUMERS_DIR, app);
   mkdirSync(dir, { recursive: true });
@@ -135,6 +146,9 @@ function stage(app, dir) {
   for (const entry of readdirSync(src)) {
     if (entry === 'node_modules' || entry === 'dist' || entry.endsWith('.tsbuildinfo')) continue;
     cpSync(join(src, entry), join(dir, entry), { recursive: true });
+  }
+  for (const [file, apps] of Object.entries(SHARED)) {
+    if (apps.includes(app)) cpSync(join(CONSUMERS_DIR, 'shared', file), join(dir, 'src', file));
   }
 }
 
