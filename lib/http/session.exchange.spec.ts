@@ -1,5 +1,6 @@
 import { lastValueFrom, map, Observable, timer } from 'rxjs';
-import { exchangeForLogin, exchangeNow, observeInExchange, runInExchange, SessionExchange, signInsRunning } from './session.exchange';
+import { runInExchange } from '../../test/harness/sign-in';
+import { exchangeForLogin, exchangeNow, observeInExchange, SessionExchange, signInsRunning } from './session.exchange';
 
 const exchange = (name: string): SessionExchange => ({ req: { headers: { 'x-name': name } }, res: { name } });
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -42,17 +42,6 @@ export function exchangeForLogin(): SessionExchange {
   return exchange;
 }
 
-/** Runs `fn` inside a sign-in exchange, and turns the storage off again once no sign-in is running. @internal */
-export function runInExchange<T>(exchange: SessionExchange, fn: () => Promise<T>): Promise<T> {
-  openSignIns++;
-  try {
-    return signIns.run(exchange, fn).finally(closeSignIn);
-  } catch (err) {
-    closeSignIn();
-    throw err;
-  }
-}
-
 /**
  * The handler's observable, subscribed inside a sign-in exchange: the handler runs (and its promises are made)
  * within it, whatever Nest does with async contexts. Open from subscription to completion, error or unsubscription.
