@@ -34,10 +34,7 @@ export class RedisCalls {
     this.clockOffset = redisNow - Date.now();
   }
 
-  /**
-   * The latest Redis time a write sent now may run at: our command timeout in Redis's clock, less a margin for the
-   * reply's way back. 0 (no limit) until a reply has told us Redis's clock.
-   */
+  /** Latest Redis time a write sent now may run at (our timeout less a reply margin); 0 (no limit) until known. */
   notAfter(): number {
     if (this.clockOffset === undefined) return 0;
     return Date.now() + this.clockOffset + this.timeoutMs - Math.min(100, Math.floor(this.timeoutMs / 4));

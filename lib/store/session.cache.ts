@@ -86,10 +86,8 @@ export class SessionCache implements OnModuleInit {
     const command = this.connections.command;
     command.on('close', () => this.drop('command connection lost'));
     command.on('ready', () => void this.enable());
-    if (this.options.cache.invalidation === 'events' || isCluster(command)) {
-      await this.enable(); // tracking redirect is per node connection: Cluster gets events
-      return;
-    }
+    // Tracking redirect is per node connection: Cluster gets events.
+    if (this.options.cache.invalidation === 'events' || isCluster(command)) return this.enable();
     const sub = this.connections.openSubscriber('session:invalidate') as Redis;
     sub.options.autoResubscribe = false; // onSubscriberReady resubscribes once it has the id to redirect to
     this.subscriber = sub;

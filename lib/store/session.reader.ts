@@ -22,7 +22,8 @@ export abstract class SessionReader {
   private readonly batcher?: TouchBatcher;
 
   constructor(
-    protected readonly redis: Redis | Cluster, protected readonly options: ResolvedSessionOptions, metrics: SessionMetrics,
+    protected readonly redis: Redis | Cluster, protected readonly options: ResolvedSessionOptions,
+    metrics: SessionMetrics,
   ) {
     defineSessionScripts(redis);
     this.prefix = options.keyPrefix;
@@ -34,10 +35,7 @@ export abstract class SessionReader {
   /** SessionStore's destroy script: list() drops stale index entries with it. */
   abstract destroy(userId: string, selectors: string[], reason: InvalidationReason, presented?: string): Promise<number>;
 
-  /**
-   * Reads the session if `presented` (a verifier hash) is its current verifier, or the previous one within its
-   * grace; with `slide`, pushes its idle expiry forward in the same round trip.
-   */
+  /** The session, if `presented` (a verifier hash) opens it (current, or previous in grace); `slide` slides it too. */
   async touch(selector: string, presented: string, slide: boolean): Promise<StoredSession | null> {
     const keys = sessionKeys(this.prefix, selector);
     const field = sessionPartOf(selector);

@@ -104,10 +104,7 @@ export class SessionStore extends SessionReader {
     return result === 1;
   }
 
-  /**
-   * Destroys sessions of one user atomically; with `presented` (one session), only while that verifier hash opens it.
-   * @returns how many existed
-   */
+  /** Atomically destroys a user's sessions; with `presented`, only while it opens the one. @returns how many existed */
   override async destroy(userId: string, selectors: string[], reason: InvalidationReason, presented = ''): Promise<number> {
     if (selectors.length === 0) return 0;
     const keys: string[] = [userIndexKey(this.prefix, userDigest(userId))];
@@ -121,10 +118,7 @@ export class SessionStore extends SessionReader {
     return destroyed;
   }
 
-  /**
-   * Destroys every session of a user but `keep`; the script reads the index itself, so a later login survives.
-   * More than DESTROY_BATCH sessions take several calls.
-   */
+  /** Ends a user's sessions but `keep`, DESTROY_BATCH per call; the script reads the index, so later logins survive. */
   async destroyAllOf(userId: string, reason: InvalidationReason, keep?: string): Promise<number> {
     const digest = userDigest(userId);
     let total = 0;

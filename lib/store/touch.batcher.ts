@@ -38,9 +38,7 @@ export class TouchBatcher {
 
   private flush(): void {
     this.scheduled = false;
-    const all = this.queue;
-    this.queue = [];
-    for (let i = 0; i < all.length; i += MAX_BATCH) this.send(all.slice(i, i + MAX_BATCH));
+    while (this.queue.length > 0) this.send(this.queue.splice(0, MAX_BATCH));
   }
 
   private send(batch: Pending[]): void {
