@@ -110,7 +110,7 @@ export class SessionCache implements OnModuleInit {
     if (this.usable && epoch === this.generation) this.lru?.set(selector, { stored, session, confirmedAt: Date.now() });
   }
 
-  /** This instance changed or ended the session: drop it, and keep reads in flight from caching the old state. */
+  /** We changed or ended it: drop it, and keep in-flight reads from caching it (Redis tells us late, or never). */
   invalidate(selector: string): void {
     this.generation++;
     this.lru?.delete(selector);

@@ -104,7 +104,10 @@ export class SessionStore extends SessionReader {
     return result === 1;
   }
 
-  /** Atomically destroys a user's sessions; with `presented`, only while it opens the one. @returns how many existed */
+  /**
+   * Destroys a user's sessions atomically; with `presented` (one session), only while that verifier hash opens it.
+   * @returns how many existed
+   */
   override async destroy(userId: string, selectors: string[], reason: InvalidationReason, presented = ''): Promise<number> {
     if (selectors.length === 0) return 0;
     const keys: string[] = [userIndexKey(this.prefix, userDigest(userId))];
