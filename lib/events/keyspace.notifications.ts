@@ -1,9 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 
-/** Flags of `notify-keyspace-events` the library needs: E (keyevent channels), x (expired), e (evicted). @internal */
-const NEEDED = ['E', 'x', 'e'] as const;
-const WHAT_BREAKS: Record<(typeof NEEDED)[number], string> = {
+/** The `notify-keyspace-events` flags the library needs (E: keyevent channels, x: expired, e: evicted), and why. */
+const WHAT_BREAKS: Record<string, string> = {
   E: 'no keyevent notifications at all',
   x: "no 'expired' events as sessions time out (the cleanup sweep still reports them, later)",
   e: "no 'evicted' events when Redis evicts sessions under memory pressure",
@@ -12,15 +11,12 @@ const WHAT_BREAKS: Record<(typeof NEEDED)[number], string> = {
 export function missingFlags(current: string): string[] {
   // 'A' is the alias for every key-type and event flag (g$lshzxetd), which covers x and e.
   const have = new Set(current.includes('A') ? [...current, 'x', 'e'] : [...current]);
-  return NEEDED.filter((f) => !have.has(f));
+  return Object.keys(WHAT_BREAKS).filter((f) => !have.has(f));
 }
 
 export type NotificationState = 'on' | 'missing' | 'unknown';
 
-/**
- * Reads `notify-keyspace-events` (read-only unless `configure` is set). With `configure`, adds the missing flags
- * with CONFIG SET; otherwise, or where CONFIG is forbidden (managed Redis), logs what will not work.
- */
+/** Checks each node's `notify-keyspace-events`: adds missing flags if `configure` (CONFIG SET), else logs the harm. */
 export async function checkKeyspaceNotifications(
   nodes: Array<Redis | Cluster>, configure: boolean, logger: Logger,
 ): Promise<NotificationState> {
@@ -28,32 +24,29 @@ export async function checkKeyspaceNotifications(
   for (const node of nodes) {
     let current: string;
     try {
-      const reply = (await node.config('GET', 'notify-keyspace-events')) as unknown as string[];
-      current = reply[1] ?? '';
+      current = ((await node.config('GET', 'notify-keyspace-events')) as unknown as string[])[1] ?? '';
     } catch (err) {
-      logger.warn(
-        `Cannot read notify-keyspace-events (${(err as Error).message}). If it lacks "Exe", expiry and eviction ` +
-          'events will not arrive instantly; set it in redis.conf (notify-keyspace-events Exe).',
-      );
+      logger.warn(`Cannot read notify-keyspace-events (${(err as Error).message}). If it lacks "Exe", expiry and ` +
+        'eviction events will not arrive instantly; set it in redis.conf (notify-keyspace-events Exe).');
       state = 'unknown';
       continue;
     }
     const missing = missingFlags(current);
     if (missing.length === 0) continue;
     if (configure) {
+      const wanted = current + missing.join('');
       try {
-        await node.config('SET', 'notify-keyspace-events', current + missing.join(''));
-        logger.log(`Set notify-keyspace-events to "${current + missing.join('')}" (events.configureKeyspaceNotifications)`);
+        await node.config('SET', 'notify-keyspace-events', wanted);
+        logger.log(`Set notify-keyspace-events to "${wanted}" (events.configureKeyspaceNotifications)`);
         continue;
       } catch (err) {
-        logger.warn(`CONFIG SET notify-keyspace-events failed (${(err as Error).message}); managed Redis often forbids it`);
+        const { message } = err as Error;
+        logger.warn(`CONFIG SET notify-keyspace-events failed (${message}); managed Redis often forbids it`);
       }
     }
-    logger.warn(
-      `notify-keyspace-events is "${current}", missing ${missing.map((f) => `"${f}"`).join(', ')}: ` +
-        missing.map((f) => WHAT_BREAKS[f as (typeof NEEDED)[number]]).join('; ') +
-        '. Add them in redis.conf (notify-keyspace-events Exe), or set events.configureKeyspaceNotifications: true.',
-    );
+    logger.warn(`notify-keyspace-events is "${current}", missing ${missing.map((f) => `"${f}"`).join(', ')}: ` +
+      `${missing.map((f) => WHAT_BREAKS[f]).join('; ')}. Add them in redis.conf (notify-keyspace-events Exe), or ` +
+      'set events.configureKeyspaceNotifications: true.');
     state = 'missing';
   }
   return state;

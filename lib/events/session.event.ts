@@ -25,24 +25,18 @@ export interface SessionInvalidatedEvent extends SessionEventBase {
   type: 'invalidated';
   reason: InvalidationReason;
 }
-/**
- * The session's token was replaced in place: by token rotation (`rotation`) or by SessionService.regenerate
- * (`regenerate`). The session, its id and its data live on. Seen by every instance.
- */
+/** Token replaced in place (rotation or SessionService.regenerate); id and data live on. Seen by every instance. */
 export interface SessionRotatedEvent extends SessionEventBase {
   type: 'rotated';
   reason: 'rotation' | 'regenerate';
 }
-/**
- * Redis expired the session: unused past the idle timeout, or past its absolute deadline. Seen by every instance,
- * reported once per deployment.
- */
+/** Redis expired the session (idle, or past its absolute deadline). Seen by every instance, reported once. */
 export interface SessionExpiredEvent extends SessionEventBase {
   type: 'expired';
   cause: 'idle' | 'absolute';
   /**
-   * 'notification': a keyspace notification reported it; 'sweep': the periodic sweep found it later; 'cleanup':
-   * the library found it while it tidied the user's index (a login, a device list, a logout).
+   * 'notification': a keyspace notification; 'sweep': the periodic sweep, later; 'cleanup': the library, tidying the
+   * user's index (a login, a device list, a logout).
    */
   detectedBy: 'notification' | 'sweep' | 'cleanup';
 }
@@ -68,11 +62,7 @@ export const isSessionEvent =
   (e: SessionEvent): e is Extract<SessionEvent, { type: T }> =>
     e.type === type;
 
-/**
- * What names one event across the deployment (SessionEvents.claim): a session is created, ends and expires once,
- * so those need only type and id; rotations and refreshes repeat, so their time is part of the name.
- * @internal
- */
+/** Names one event across the deployment (SessionEvents.claim): time too for the kinds that repeat. @internal */
 export function eventKey(e: SessionEvent): string {
   return e.type === 'rotated' || e.type === 'refreshed' ? `${e.type}:${e.id}:${e.at.getTime()}` : `${e.type}:${e.id}`;
 }
@@ -94,15 +84,14 @@ export function fromPublished(p: PublishedEvent): SessionEvent | null {
   const base = { id: p.id, userId: p.userId ?? null, at: new Date(p.at), instance: p.instance };
   switch (p.type) {
     case 'created':
-      return { ...base, type: 'created' };
+    case 'evicted':
+      return { ...base, type: p.type };
     case 'invalidated':
       return { ...base, type: 'invalidated', reason: (p.reason ?? 'logout') as InvalidationReason };
     case 'rotated':
       return { ...base, type: 'rotated', reason: p.reason === 'regenerate' ? 'regenerate' : 'rotation' };
     case 'expired':
       return { ...base, type: 'expired', cause: p.cause ?? 'idle', detectedBy: p.detectedBy ?? 'sweep' };
-    case 'evicted':
-      return { ...base, type: 'evicted' };
     default:
       return null;
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { BehaviorSubject, distinctUntilChanged, Observable, Subject } from 'rxjs';
 import { SessionRedisConnections } from '../redis/session-redis.connections';
 import { dataNodes, dbOf, isCluster } from '../redis/redis.topology';
@@ -20,15 +20,13 @@ export interface SessionEventsStatus {
 
 /**
  * One shared, typed stream of session events for this app instance.
- * - created / invalidated: published by the library's Lua scripts on the `<prefix>events` channel, so every
- *   instance sees those caused by any instance;
- * - rotated: published by the script that replaced the session's verifier (rotation, regenerate);
- * - expired / evicted: Redis keyspace notifications tell every instance (on Cluster, every master); the first
- *   instance to report it publishes the event, once, on the channel. Where notifications are off, the sweep and
- *   the library's own index cleanup report them later;
+ * - created / invalidated / rotated: published by the library's Lua scripts on the `<prefix>events` channel, so
+ *   every instance sees those caused by any instance;
+ * - expired / evicted: keyspace notifications tell every instance (on Cluster, every master); the first to report
+ *   one publishes the event on the channel. Without notifications, the sweep and the index cleanup report them later;
  * - refreshed: local to the instance that served the request (the hot path publishes nothing).
- * Every instance sees each event once: for side effects that must run once per deployment (emails, audit rows),
- * wrap the handler in `claim()`. The stream completes when the app shuts down.
+ * Every instance sees each event once: wrap side effects that must run once per deployment (emails, audit rows) in
+ * `claim()`. The stream completes when the app shuts down.
  * @publicApi
  */
 @Injectable()
@@ -45,13 +43,10 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
   /** Subscribers whose SUBSCRIBE has been answered since their last (re)connect. */
   private readonly listening = new Set<Redis | Cluster>();
   private readonly feed = new BehaviorSubject(false);
-  /**
-   * Whether every event subscriber is connected and subscribed: while it is false, events published by other
-   * instances are being missed (a cache that relies on them must not serve). @internal
-   */
+  /** Whether every event subscriber is connected and subscribed (else other instances' events are missed). @internal */
   readonly feedUp$: Observable<boolean> = this.feed.pipe(distinctUntilChanged());
   private readonly changes = new Subject<string>();
-  /** Public ids of sessions whose data another instance changed (published only for event-invalidated caches). @internal */
+  /** Public ids of sessions whose data another instance changed (published for event-invalidated caches). @internal */
   readonly changed$: Observable<string> = this.changes.asObservable();
 
   /** @internal Nest creates it. */
@@ -85,12 +80,11 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Claims an event for this instance: true for exactly one of the instances that call it with the same event
-   * within `ttlMs` (a Redis SET NX with expiry). Use it for side effects that must happen once per deployment.
+   * within `ttlMs` (SET NX with expiry), for side effects that must happen once per deployment:
    *   events.events$.pipe(filter(isSessionEvent('expired'))).subscribe(async (e) => {
    *     if (await events.claim(e)) await audit.write(e);
    *   });
-   * An event is named by what it is, never by when an instance heard it: a session is created, ends and expires
-   * once, so those are claimed by type and session id; rotations by the Redis time of the rotation.
+   * An event is named by what it is (rotations by their Redis time), never by when an instance heard it.
    * Redis errors are returned as false (nobody runs it twice).
    */
   async claim(event: SessionEvent, ttlMs = 60_000): Promise<boolean> {
@@ -106,21 +100,18 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
     if (!this.options.events.enabled) return;
     const command = this.connections.command;
     await this.connections.connect();
-
     if (isCluster(command)) {
-      // Keyspace notifications are node-local: follow the masters as failovers and resharding change them.
-      // The events channel is cluster-wide (PUBLISH reaches every node), so it is subscribed once, on a Cluster
-      // subscriber; subscribing it on every master would deliver each event once per master.
+      // Keyspace notifications are node-local: follow the masters through failovers and resharding. The events
+      // channel is cluster-wide: subscribed once, or each event would arrive once per master.
       await this.subscribe('channel', this.connections.openSubscriber('session:events'), [this.channel]);
       command.on('refresh', () => void this.syncClusterSubscribers());
       await this.syncClusterSubscribers();
     } else {
-      const db = dbOf(command);
-      await this.subscribe('standalone', this.connections.openSubscriber('session:events'), [this.channel, ...keyevents(db)]);
+      const channels = [this.channel, ...keyevents(dbOf(command))];
+      await this.subscribe('standalone', this.connections.openSubscriber('session:events'), channels);
     }
     await this.checkNotifications();
-    // A promoted replica (Sentinel or Cluster failover) may lack the flags the old master had: check again on every
-    // reconnect of the command connection, after the boot one.
+    // A promoted replica (failover) may lack the old master's flags: check again on every reconnect.
     command.on('ready', () => void this.checkNotifications());
   }
 
@@ -143,22 +134,27 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
 
   private subscribe(name: string, sub: Redis | Cluster, channels: string[]): Promise<void> {
     this.subscribers.set(name, sub);
+    const listen = () => sub.subscribe(...channels).then(() => this.onListening(sub, true));
     sub.on('ready', () => {
-      this.onSubscriberUp();
+      if (this.downSince !== null) {
+        this.logger.log(`Event subscription restored after ${Date.now() - this.downSince} ms`);
+        this.downSince = null;
+      }
       // ioredis re-subscribes by itself after a reconnect, but says nothing when that is done: ask once more (a
       // repeated SUBSCRIBE is harmless) and count the feed as up only when Redis has answered.
-      sub.subscribe(...channels).then(() => this.onListening(sub, true), () => undefined);
+      listen().catch(() => undefined);
     });
     sub.on('close', () => {
       this.onListening(sub, false);
-      this.onSubscriberDown();
+      if (this.destroyed || this.downSince !== null) return;
+      this.downSince = Date.now();
+      this.logger.warn(
+        'Event subscription lost: cross-instance events are not received until Redis is reachable again',
+      );
     });
     sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     // Queued until connected (subscriber connections keep an offline queue) and re-sent on every reconnect.
-    const subscribed = sub.subscribe(...channels).then(
-      () => this.onListening(sub, true),
-      (err) => this.logger.warn(`SUBSCRIBE failed: ${(err as Error).message}`),
-    );
+    const subscribed = listen().catch((err) => this.logger.warn(`SUBSCRIBE failed: ${(err as Error).message}`));
     // Boot waits for the subscription (so events right after boot are not missed), but never hangs on a dead Redis.
     let timer: NodeJS.Timeout | undefined;
     const bounded = new Promise<void>((resolve) => {
@@ -168,20 +164,20 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
   }
 
   private async syncClusterSubscribers(): Promise<void> {
-    const cluster = this.connections.command as Cluster;
-    const masters = cluster.nodes('master').map((n) => `${n.options.host}:${n.options.port}`);
+    const nodes = (this.connections.command as Cluster).nodes('master');
+    const masters = new Map<string, RedisOptions>(nodes.map(({ options: o }) => [`${o.host}:${o.port}`, o]));
     for (const [name, sub] of this.subscribers) {
-      if (name !== 'channel' && !masters.includes(name)) {
+      if (name !== 'channel' && !masters.has(name)) {
         this.subscribers.delete(name);
         this.onListening(sub, false);
         void this.connections.close(sub);
       }
     }
     const pending: Promise<void>[] = [];
-    for (const address of masters) {
+    for (const [address, { host, port }] of masters) {
       if (this.subscribers.has(address) || this.destroyed) continue;
-      const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
-      pending.push(this.subscribe(address, this.connections.openNodeSubscriber(host, port, `session:events:${address}`), keyevents(0)));
+      const sub = this.connections.openNodeSubscriber(host!, port!, `session:events:${address}`);
+      pending.push(this.subscribe(address, sub, keyevents(0)));
     }
     await Promise.all(pending);
     if (pending.length > 0 && this.notifications !== 'unknown') await this.checkNotifications();
@@ -192,19 +188,6 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
     else this.listening.delete(sub);
     const all = [...this.subscribers.values()];
     this.feed.next(!this.destroyed && all.length > 0 && all.every((s) => this.listening.has(s)));
-  }
-
-  private onSubscriberUp(): void {
-    if (this.downSince !== null) {
-      this.logger.log(`Event subscription restored after ${Date.now() - this.downSince} ms`);
-      this.downSince = null;
-    }
-  }
-
-  private onSubscriberDown(): void {
-    if (this.destroyed || this.downSince !== null) return;
-    this.downSince = Date.now();
-    this.logger.warn('Event subscription lost: cross-instance events are not received until Redis is reachable again');
   }
 
   private onMessage(channel: string, message: string): void {
@@ -223,8 +206,8 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
     }
     const kind = channel.endsWith(':expired') ? 'expired' : channel.endsWith(':evicted') ? 'evicted' : null;
     const selector = kind ? selectorOfKey(this.options.keyPrefix, message) : null;
-    // Every instance hears this; the first to report it publishes the event on the channel, the others find the
-    // index entry gone. The event then reaches every instance, this one included, through the channel.
+    // Every instance hears this; the first to report it publishes the event (to all, this one included), the
+    // others find the index entry gone.
     if (kind && selector) {
       this.store.reportEnd(selector, kind, 'notification').catch((err) => {
         this.logger.warn(`Could not report a session ${kind}: ${(err as Error).message}; the sweep will`);

@@ -20,27 +20,23 @@ export interface SweepReport {
 }
 
 /**
- * Removes user-index entries whose session is gone, on a timer, on one instance at a time (a Redis lock with a
- * TTL). Walks the keyspace with SCAN COUNT on every master, never KEYS, so no single command is long.
- * For each entry it removes it publishes the `expired` event nobody reported (notifications off or missed), so
- * expiry events still arrive, later, where keyspace notifications are forbidden. The removal and the event are one
- * script (the same one the notification path runs), so an expiry is reported once whoever finds it first.
+ * Removes user-index entries whose session is gone, on a timer, on one instance at a time (a lock with a TTL),
+ * with SCAN COUNT on every master (never KEYS). For each it publishes the `expired` event nobody reported, so expiry
+ * events arrive, later, where keyspace notifications are off or missed. Removal and event are the notification
+ * path's script, so an expiry is reported once whoever finds it first.
  * @publicApi
  */
 @Injectable()
 export class SessionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('SessionSweeper');
   private timer?: NodeJS.Timeout;
-  private readonly lockKey: string;
 
   /** @internal Nest creates it. */
   constructor(
     @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
     private readonly connections: SessionRedisConnections,
     private readonly store: SessionStore,
-  ) {
-    this.lockKey = sweepLockKey(options.keyPrefix);
-  }
+  ) {}
 
   onApplicationBootstrap(): void {
     const seconds = this.options.events.sweepIntervalSeconds;
@@ -48,8 +44,7 @@ export class SessionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     this.timer = setInterval(() => {
       this.sweep().catch((err) => this.logger.warn(`Sweep failed: ${(err as Error).message}`));
     }, seconds * 1000);
-    // A pending sweep must never keep the process alive.
-    this.timer.unref();
+    this.timer.unref(); // a pending sweep must never keep the process alive
   }
 
   onModuleDestroy(): void {
@@ -62,13 +57,14 @@ export class SessionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     const command = this.connections.command;
     defineSessionScripts(command);
     const lockMs = Math.max(60_000, this.options.events.sweepIntervalSeconds * 1000);
-    const report: SweepReport = { ran: false, indexesScanned: 0, entriesRemoved: 0, expiredEventsPublished: 0, durationMs: 0 };
-    report.ran = (await command.set(this.lockKey, this.options.instanceId, 'PX', lockMs, 'NX')) === 'OK';
-    if (report.ran) {
+    const lock = sweepLockKey(this.options.keyPrefix);
+    const ran = (await command.set(lock, this.options.instanceId, 'PX', lockMs, 'NX')) === 'OK';
+    const report: SweepReport = { ran, indexesScanned: 0, entriesRemoved: 0, expiredEventsPublished: 0, durationMs: 0 };
+    if (ran) {
       try {
         for (const node of dataNodes(command)) await this.sweepNode(node, report);
       } finally {
-        await command.sessionUnlock(this.lockKey, this.options.instanceId).catch(() => undefined);
+        await command.sessionUnlock(lock, this.options.instanceId).catch(() => undefined);
       }
     }
     report.durationMs = Date.now() - started;
@@ -82,39 +78,35 @@ export class SessionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async sweepNode(node: Redis, report: SweepReport): Promise<void> {
+    const pattern = userIndexPattern(this.options.keyPrefix);
     let cursor = '0';
     do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', userIndexPattern(this.options.keyPrefix), 'COUNT', this.options.events.sweepBatchSize);
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', this.options.events.sweepBatchSize);
       cursor = next;
       report.indexesScanned += keys.length;
       if (keys.length > 0) await this.sweepPage(node, keys, report);
     } while (cursor !== '0');
   }
 
-  /**
-   * One SCAN page in three pipelined round trips (entries, existence, reports) instead of two per index: every
-   * command stays short, and the sweep's time is not spent waiting on the network.
-   */
+  /** One SCAN page in three round trips (entries, existence, reports), not two per index; every command short. */
   private async sweepPage(node: Redis, indexKeys: string[], report: SweepReport): Promise<void> {
     const prefix = this.options.keyPrefix;
-    const digests = indexKeys.map((key) => digestOfIndexKey(prefix, key));
     const fields = await exec(node, indexKeys.map((key) => ['hkeys', key]));
-    const selectors: string[] = [];
-    digests.forEach((digest, i) => {
-      if (digest === null) return;
-      for (const field of (fields[i] as string[] | null) ?? []) if (field !== INDEX_USER_FIELD) selectors.push(digest + field);
+    const selectors = indexKeys.flatMap((key, i) => {
+      const digest = digestOfIndexKey(prefix, key);
+      if (digest === null) return [];
+      return ((fields[i] as string[] | null) ?? []).filter((f) => f !== INDEX_USER_FIELD).map((f) => digest + f);
     });
     if (selectors.length === 0) return;
     const exists = await exec(node, selectors.map((s) => ['exists', sessionKeys(prefix, s).session]));
     const stale = selectors.filter((_, i) => exists[i] === 0);
+    // false: someone else removed it first, and reported it.
     const reported = await Promise.all(
       stale.map((s) => this.store.reportEnd(s, 'expired', 'sweep', node).catch(() => false)),
     );
-    for (const r of reported) {
-      if (!r) continue; // someone else removed it first, and reported it
-      report.entriesRemoved++;
-      if (this.options.events.enabled) report.expiredEventsPublished++;
-    }
+    const removed = reported.filter(Boolean).length;
+    report.entriesRemoved += removed;
+    if (this.options.events.enabled) report.expiredEventsPublished += removed;
   }
 }
 

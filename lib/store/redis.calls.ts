@@ -2,11 +2,7 @@ import { Logger } from '@nestjs/common';
 import { SessionError, SessionUnavailableError } from '../errors';
 import { RedisOperation, SessionMetrics } from '../session.metrics';
 
-/**
- * How the store calls Redis: timed (the duration metric), with every failure turned into one 503 and logged at most
- * every 5 s, and with the deadline after which a write must not run.
- * @internal
- */
+/** How the store calls Redis: timed, each failure a 503 (logged at most every 5 s), writes with deadlines. @internal */
 export class RedisCalls {
   private readonly logger = new Logger('SessionStore');
   private lastFailureLog = 0;
@@ -38,10 +34,7 @@ export class RedisCalls {
     this.clockOffset = redisNow - Date.now();
   }
 
-  /**
-   * The latest Redis time at which a write sent now may still run: our command timeout in Redis's clock, less a
-   * margin for the reply's way back. 0 (no limit) until a reply has told us Redis's clock.
-   */
+  /** Latest Redis time a write sent now may run at (our timeout less a reply margin); 0 (no limit) until known. */
   notAfter(): number {
     if (this.clockOffset === undefined) return 0;
     return Date.now() + this.clockOffset + this.timeoutMs - Math.min(100, Math.floor(this.timeoutMs / 4));

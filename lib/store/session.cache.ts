@@ -25,27 +25,21 @@ const INVALIDATE_CHANNEL = '__redis__:invalidate';
 const ENDED = new Set(['invalidated', 'expired', 'evicted', 'rotated']);
 
 /**
- * Per-instance LRU of resolved sessions (by selector), so a hot session costs no Redis round trip.
- * Invalidation (`cache.invalidation`):
- * - tracking: Redis server-assisted client-side caching. The command connection runs
- *   `CLIENT TRACKING ON REDIRECT <subscriber> BCAST PREFIX <prefix>s: NOLOOP`; a RESP2 subscriber on
- *   `__redis__:invalidate` then hears of every write, expiry and eviction of a session key by anyone else;
- * - events: the library's own events (invalidated, expired, evicted, rotated, and data changes) on its Pub/Sub
- *   channel, plus `maxStalenessMs`: what Cluster and managed Redis that refuse REDIRECT get with `auto`.
- * Redis sends nothing about what happened while a connection was down (redis/redis #11767), so whenever a
- * connection the mode relies on is not ready (the command connection, the tracking subscriber, or in events mode
- * the event subscriber) the cache is emptied and bypassed until all are back.
+ * Per-instance LRU of resolved sessions (by selector), so a hot session costs no Redis round trip. Invalidation:
+ * - tracking: `CLIENT TRACKING ON REDIRECT <subscriber> BCAST PREFIX <prefix>s: NOLOOP`; a RESP2 subscriber on
+ *   `__redis__:invalidate` hears of every write, expiry and eviction of a session key by anyone else;
+ * - events: the library's events (ended sessions, data changes) plus `maxStalenessMs`: for Cluster, and with `auto`
+ *   for managed Redis that refuses REDIRECT.
+ * Redis tells nothing of what happened while a connection was down (redis/redis #11767): while any connection the
+ * mode relies on is not ready, the cache is emptied and bypassed.
  * @internal
  */
 @Injectable()
 export class SessionCache implements OnModuleInit {
   private readonly logger = new Logger('SessionCache');
   private lru?: LRUCache<string, CacheEntry>;
-  /**
-   * When this instance last slid each session's expiry. Kept apart from the entries because a slide is a Lua write,
-   * and Redis reports writes made inside scripts to their own connection too (NOLOOP does not cover them): the
-   * slide's own invalidation removes the entry, and the next request must then re-read without sliding again.
-   */
+  // When we last slid each session's expiry; not in the entries: NOLOOP does not hide script writes, so a slide
+  // invalidates its own entry, and the re-read must not slide again.
   private slides?: LRUCache<string, number>;
   private modeValue: CacheMode = 'off';
   private subscriber?: Redis;
@@ -80,7 +74,7 @@ export class SessionCache implements OnModuleInit {
     this.lru = new LRUCache<string, CacheEntry>({ max: this.options.cache.maxEntries });
     this.slides = new LRUCache<string, number>({ max: this.options.cache.maxEntries });
     this.modeValue = 'down';
-    // In every mode the library's events drop entries too (the only path in events mode).
+    // In every mode the library's events drop entries too (in events mode, nothing else does).
     this.events.events$.subscribe((e) => {
       if (ENDED.has(e.type)) this.forget((_, stored) => idOf(stored) === e.id);
     });
@@ -92,18 +86,13 @@ export class SessionCache implements OnModuleInit {
     const command = this.connections.command;
     command.on('close', () => this.drop('command connection lost'));
     command.on('ready', () => void this.enable());
-    if (this.options.cache.invalidation === 'events' || isCluster(command)) {
-      // Tracking redirect is per node connection; on Cluster the events path is used.
-      await this.enable();
-      return;
-    }
+    // Tracking redirect is per node connection: Cluster gets events.
+    if (this.options.cache.invalidation === 'events' || isCluster(command)) return this.enable();
     const sub = this.connections.openSubscriber('session:invalidate') as Redis;
-    // Resubscribing is done by hand in onSubscriberReady: the tracking redirect needs the new connection id first.
-    sub.options.autoResubscribe = false;
+    sub.options.autoResubscribe = false; // onSubscriberReady resubscribes once it has the id to redirect to
     this.subscriber = sub;
     sub.on('close', () => {
-      // Its id dies with the connection: tracking must not be redirected to it again.
-      this.subscriberId = undefined;
+      this.subscriberId = undefined; // dead with its connection: never redirect to it again
       this.drop('invalidation subscriber lost');
     });
     sub.on('ready', () => void this.onSubscriberReady());
@@ -121,10 +110,7 @@ export class SessionCache implements OnModuleInit {
     if (this.usable && epoch === this.generation) this.lru?.set(selector, { stored, session, confirmedAt: Date.now() });
   }
 
-  /**
-   * This instance changed or ended the session: drop the entry, and make any read in flight not cache what it saw
-   * before the change (Redis does report it, but later, and NOLOOP hides some of our own writes).
-   */
+  /** We changed or ended it: drop it, and keep in-flight reads from caching it (Redis tells us late, or never). */
   invalidate(selector: string): void {
     this.generation++;
     this.lru?.delete(selector);
@@ -162,10 +148,7 @@ export class SessionCache implements OnModuleInit {
     await this.enable();
   }
 
-  /**
-   * (Re)turns invalidation on once every connection the mode needs is ready; until then the cache stays bypassed.
-   * Calls are queued: two at once would interleave their TRACKING OFF/ON and the second ON would be refused.
-   */
+  /** (Re)turns invalidation on once the mode's connections are ready. Queued: interleaved TRACKING OFF/ON fail. */
   private enable(): Promise<void> {
     this.enabling = this.enabling.then(() => this.enableNow());
     return this.enabling;
@@ -182,16 +165,14 @@ export class SessionCache implements OnModuleInit {
     if (!this.subscriber || this.subscriber.status !== 'ready' || !this.subscriberId) return;
     try {
       await command.client('TRACKING', 'OFF');
-      await command.client(
-        'TRACKING', 'ON', 'REDIRECT', this.subscriberId, 'BCAST', 'PREFIX', sessionKeyPrefix(this.options.keyPrefix), 'NOLOOP',
-      );
+      const prefix = sessionKeyPrefix(this.options.keyPrefix);
+      await command.client('TRACKING', 'ON', 'REDIRECT', this.subscriberId, 'BCAST', 'PREFIX', prefix, 'NOLOOP');
       this.restart('tracking');
     } catch (err) {
-      if (wanted === 'tracking') return this.refuse(`CLIENT TRACKING with REDIRECT refused (${(err as Error).message})`);
-      this.logger.warn(
-        `CLIENT TRACKING with REDIRECT refused (${(err as Error).message}); the cache falls back to the library's ` +
-          `invalidation events and maxStalenessMs (${this.options.cache.maxStalenessMs} ms)`,
-      );
+      const why = `CLIENT TRACKING with REDIRECT refused (${(err as Error).message})`;
+      if (wanted === 'tracking') return this.refuse(why);
+      this.logger.warn(`${why}; the cache falls back to the library's invalidation events and maxStalenessMs ` +
+        `(${this.options.cache.maxStalenessMs} ms)`);
       this.enableEvents();
     }
   }
@@ -207,9 +188,10 @@ export class SessionCache implements OnModuleInit {
     this.modeValue = 'down';
   }
 
-  /** Starts serving in `mode` from an empty cache: nothing heard before this moment can be trusted. */
-  private restart(mode: 'tracking' | 'events'): void {
-    this.clear();
+  /** Empties the cache and goes on in `mode`: nothing heard before this moment can be trusted. */
+  private restart(mode: CacheMode): void {
+    this.lru?.clear();
+    this.slides?.clear();
     this.generation++;
     this.modeValue = mode;
   }
@@ -217,25 +199,13 @@ export class SessionCache implements OnModuleInit {
   private drop(reason: string): void {
     if (this.modeValue === 'off') return;
     if (this.modeValue !== 'down') this.logger.warn(`Session cache emptied and bypassed: ${reason}`);
-    this.modeValue = 'down';
-    this.generation++;
-    this.clear();
-  }
-
-  private clear(): void {
-    this.lru?.clear();
-    this.slides?.clear();
+    this.restart('down');
   }
 
   private onInvalidate(message: Buffer[] | Buffer | null): void {
+    if (message === null) return this.restart(this.modeValue); // null means everything (FLUSHALL / FLUSHDB)
     this.generation++;
-    if (message === null) {
-      // A null invalidation means "everything" (FLUSHALL / FLUSHDB).
-      this.clear();
-      return;
-    }
-    const keys = Array.isArray(message) ? message : [message];
-    for (const key of keys) {
+    for (const key of Array.isArray(message) ? message : [message]) {
       const selector = selectorOfKey(this.options.keyPrefix, key.toString());
       if (selector) this.lru?.delete(selector);
     }

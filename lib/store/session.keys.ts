@@ -4,7 +4,6 @@ import { digestOf, TAG_LENGTH } from './session.token';
  * The only place key and channel names are built. Every key of one user carries the same `{tag}` (the first
  * characters of the user's digest), so a session and its user's index live in one Redis Cluster slot. The tag comes
  * first after the prefix and is base64url, so nothing the app passes can move the hash tag.
- *
  * - `<prefix>s:{tag}:<digest rest><session part>`: the session hash (a selector names it);
  * - `<prefix>u:{tag}:<digest rest>`: the user's index, a hash of `<session part> → absolute deadline` plus
  *   `@ → user id` (so an expiry can name the user after the session key is gone).
@@ -36,30 +35,23 @@ export function userIndexKey(prefix: string, digest: string): string {
 export const INDEX_USER_FIELD = '@';
 
 export const eventsChannel = (prefix: string) => `${prefix}events`;
-
 /** Prefix of every session key (what client-side caching tracks). */
 export const sessionKeyPrefix = (prefix: string) => `${prefix}s:`;
-
 /** Pattern that SCAN matches user indexes with. */
 export const userIndexPattern = (prefix: string) => `${prefix}u:*`;
-
 /** The lock that lets one instance at a time sweep. */
 export const sweepLockKey = (prefix: string) => `${prefix}sweep-lock`;
-
 /** Marks an event as handled by one instance (SessionEvents.claim). */
 export const claimKey = (prefix: string, eventKey: string) => `${prefix}claim:${eventKey}`;
 
-const SESSION_KEY = /^s:\{([A-Za-z0-9_-]+)\}:([A-Za-z0-9_-]+)$/;
-const INDEX_KEY = /^u:\{([A-Za-z0-9_-]+)\}:([A-Za-z0-9_-]+)$/;
-
 /** The selector a session key belongs to (keyspace notifications and tracking only give key names). */
-export const selectorOfKey = (prefix: string, key: string) => keyPart(prefix, key, SESSION_KEY);
-
+export const selectorOfKey = (prefix: string, key: string) => keyPart(prefix, key, 's');
 /** The user digest a user index key belongs to. */
-export const digestOfIndexKey = (prefix: string, key: string) => keyPart(prefix, key, INDEX_KEY);
+export const digestOfIndexKey = (prefix: string, key: string) => keyPart(prefix, key, 'u');
 
-function keyPart(prefix: string, key: string, shape: RegExp): string | null {
-  if (!key.startsWith(prefix)) return null;
-  const m = shape.exec(key.slice(prefix.length));
-  return m ? m[1] + m[2] : null;
+const KEY_SHAPE = /^([su]):\{([A-Za-z0-9_-]+)\}:([A-Za-z0-9_-]+)$/;
+
+function keyPart(prefix: string, key: string, kind: 's' | 'u'): string | null {
+  const m = key.startsWith(prefix) ? KEY_SHAPE.exec(key.slice(prefix.length)) : null;
+  return m?.[1] === kind ? m[2] + m[3] : null;
 }

@@ -12,12 +12,7 @@ import { decodeSession, StoredSession } from './stored.session';
 import { TouchBatcher } from './touch.batcher';
 import { DATA_FIELD_PREFIX, decodeValue } from './value.codec';
 
-/**
- * The reading half of SessionStore (which extends it, in session.store.ts, with the writes: one Lua script each):
- * a session by its token, one data field, a user's sessions. Holds what both halves share: the client, the
- * key prefix, the events channel and the timed calls.
- * @internal
- */
+/** The reads of SessionStore (which extends it with the writes), and what both share. @internal */
 export abstract class SessionReader {
   protected readonly prefix: string;
   /** Where the scripts publish events; '' (publish nothing) with events off. */
@@ -26,21 +21,21 @@ export abstract class SessionReader {
   /** Shares one round trip among the touches of one event-loop turn; absent on Cluster. */
   private readonly batcher?: TouchBatcher;
 
-  constructor(protected readonly redis: Redis | Cluster, protected readonly options: ResolvedSessionOptions, metrics: SessionMetrics) {
+  constructor(
+    protected readonly redis: Redis | Cluster, protected readonly options: ResolvedSessionOptions,
+    metrics: SessionMetrics,
+  ) {
     defineSessionScripts(redis);
     this.prefix = options.keyPrefix;
-    this.calls = new RedisCalls(metrics, options.redisCommandTimeoutMs);
     this.channel = options.events.enabled ? eventsChannel(options.keyPrefix) : '';
+    this.calls = new RedisCalls(metrics, options.redisCommandTimeoutMs);
     if (options.batchTouches && !isCluster(redis)) this.batcher = new TouchBatcher(redis);
   }
 
-  /** Destroys sessions of one user (SessionStore's destroy script); list() drops stale index entries with it. */
+  /** SessionStore's destroy script: list() drops stale index entries with it. */
   abstract destroy(userId: string, selectors: string[], reason: InvalidationReason, presented?: string): Promise<number>;
 
-  /**
-   * Reads the session a selector names if `presented` (a verifier hash) is its current verifier, or the previous
-   * one within its grace; with `slide`, pushes its idle expiry forward in the same round trip.
-   */
+  /** The session, if `presented` (a verifier hash) opens it (current, or previous in grace); `slide` slides it too. */
   async touch(selector: string, presented: string, slide: boolean): Promise<StoredSession | null> {
     const keys = sessionKeys(this.prefix, selector);
     const field = sessionPartOf(selector);
@@ -71,8 +66,7 @@ export abstract class SessionReader {
     const pipeline = this.redis.pipeline();
     for (const selector of selectors) {
       const { session } = sessionKeys(this.prefix, selector);
-      pipeline.hmget(session, 'd', 'c', 'l', 'a', 'i');
-      pipeline.pttl(session);
+      pipeline.hmget(session, 'd', 'c', 'l', 'a', 'i').pttl(session);
     }
     const replies = await this.calls.run('list', () => pipeline.exec());
     if (!replies) throw new SessionUnavailableError();
@@ -83,24 +77,20 @@ export abstract class SessionReader {
       const [err1, meta] = replies[2 * i] as [Error | null, (string | null)[]];
       const [err2, pttl] = replies[2 * i + 1] as [Error | null, number];
       if (err1 || err2) throw new SessionUnavailableError(err1 ?? err2);
-      if (meta[1] === null || pttl < 0) {
-        stale.push(selector);
-        return;
-      }
-      live.push({
+      if (meta[1] === null || pttl < 0) stale.push(selector);
+      else live.push({
         selector, userId, device: meta[0] ?? '', createdAt: Number(meta[1]), lastSeenAt: Number(meta[2]),
         absoluteExpiresAt: Number(meta[3]), idleMs: Number(meta[4]), expiresAt: now + pttl, data: {}, verifier: '',
       });
     });
-    // Gone already: destroy() only drops their index entries and reports the expiry nobody reported.
+    // Gone already: destroy() only drops their index entries and reports the expiries.
     if (stale.length > 0) await this.destroy(userId, stale, 'logout');
     return live.sort((a, b) => a.createdAt - b.createdAt);
   }
 
   /** Finds the selector behind a public id among a user's sessions. */
   async selectorForId(userId: string, id: string): Promise<string | null> {
-    const selectors = await this.selectorsOf(userId);
-    return selectors.find((s) => publicId(s) === id) ?? null;
+    return (await this.selectorsOf(userId)).find((s) => publicId(s) === id) ?? null;
   }
 
   /** Takes a legacy session record (GETDEL: of concurrent takers exactly one gets it). */

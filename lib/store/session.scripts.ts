@@ -20,12 +20,10 @@ export const SESSION_SCRIPTS = {
   sessionUnlock: { file: 'unlock.lua', numberOfKeys: 1 },
 } as const;
 
-const SCRIPTS_DIR = join(__dirname, 'scripts');
-
 export function defineSessionScripts(client: Redis | Cluster): void {
   for (const [name, { file, numberOfKeys }] of Object.entries(SESSION_SCRIPTS)) {
     if (typeof (client as unknown as Record<string, unknown>)[name] === 'function') continue;
-    const lua = readFileSync(join(SCRIPTS_DIR, file), 'utf8');
+    const lua = readFileSync(join(__dirname, 'scripts', file), 'utf8');
     client.defineCommand(name as keyof typeof SESSION_SCRIPTS, numberOfKeys === null ? { lua } : { lua, numberOfKeys });
   }
 }
@@ -38,7 +36,7 @@ export type TouchReply = [number, number, string] | null;
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     sessionCreate(session: string, index: string, ...args: Arg[]): Result<number[], Context>;
-    /** numberOfKeys is dynamic: the first argument is the key count (two per session). */
+    /** The first argument is the key count (two per session), the keys follow, then the arguments. */
     sessionTouch(numberOfKeys: number, ...keysThenArgs: Arg[]): Result<Array<TouchReply | false>, Context>;
     sessionSetField(session: string, ...args: Arg[]): Result<number, Context>;
     /** numberOfKeys is dynamic: the first argument is the key count. */

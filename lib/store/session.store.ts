@@ -14,20 +14,15 @@ import { DATA_FIELD_PREFIX, ValueCodec } from './value.codec';
 
 /** Sessions destroyed per script call in logout-all, so no single Lua call blocks Redis for long. */
 const DESTROY_BATCH = 200;
-/** How often a selector may be redrawn when taken (8 random characters: in practice never twice). */
-const SELECTOR_DRAWS = 3;
-
-export type RenewKind = 'rotation' | 'regenerate';
 
 /**
- * The only code that talks to Redis about session data. Speaks in selectors and user ids; every Redis failure
- * leaves here as SessionUnavailableError (503), so no reply text reaches a client. The reads are in
- * SessionReader (session.reader.ts); here are the writes, each one atomic Lua script (`scripts/*.lua`).
+ * The only code that talks to Redis about session data, in selectors and user ids; every Redis failure leaves as
+ * SessionUnavailableError (503). Reads are in SessionReader; here the writes, one atomic Lua script each.
  * @internal
  */
 @Injectable()
 export class SessionStore extends SessionReader {
-  private readonly codec: ValueCodec;
+  private readonly codec = new ValueCodec(this.options.compressValuesOverBytes);
 
   constructor(
     @Inject(SESSION_REDIS_CLIENT) redis: Redis | Cluster,
@@ -35,7 +30,6 @@ export class SessionStore extends SessionReader {
     private readonly metrics: SessionMetrics,
   ) {
     super(redis, options, metrics);
-    this.codec = new ValueCodec(options.compressValuesOverBytes);
   }
 
   /** Creates a session and returns its token (the only time the raw token exists server-side). */
@@ -49,19 +43,23 @@ export class SessionStore extends SessionReader {
     if (bytes > this.options.maxDataBytes) throw new SessionDataTooLargeError(bytes, this.options.maxDataBytes);
     const verifier = newVerifier();
     const digest = userDigest(userId);
-    for (let draw = 0; draw < SELECTOR_DRAWS; draw++) {
+    const old = extra.replaces;
+    // Only a session of the same user (the same index) can be replaced.
+    const replaces = old && digestOf(old.selector) === digest ? [sessionPartOf(old.selector), old.presented] : ['', ''];
+    // A taken selector is drawn again (8 random characters: in practice never twice).
+    for (let draw = 0; draw < 3; draw++) {
       const selector = newSelector(userId);
       const keys = sessionKeys(this.prefix, selector);
       const reply = await this.calls.run('create', () =>
         this.redis.sessionCreate(
           keys.session, keys.index, sessionPartOf(selector), digest, userId, device, lifetime.idleMs,
           lifetime.absoluteMs, verifierHash(verifier), this.channel, this.options.instanceId, bytes,
-          this.options.maxSessionsPerUser, this.options.onSessionLimit === 'refuse' ? 'refuse' : 'evict', this.calls.notAfter(),
-          ...replacing(extra.replaces, digest), ...pairs,
+          this.options.maxSessionsPerUser, this.options.onSessionLimit === 'refuse' ? 'refuse' : 'evict',
+          this.calls.notAfter(), ...replaces, ...pairs,
         ),
       ).catch((err: unknown) => {
-        // Timed out: the script may still run once Redis catches up (its not-after makes that unlikely). The delete
-        // goes down the same connection, so Redis runs it after the create: no orphan counts against the limit.
+        // Timed out, yet the create may still run (its not-after makes that unlikely); the delete follows it down
+        // the same connection, so no orphan counts against the limit.
         void this.destroy(userId, [selector], 'login').catch(() => undefined);
         throw err;
       });
@@ -74,8 +72,9 @@ export class SessionStore extends SessionReader {
       return {
         token: selector + verifier,
         session: {
-          selector, userId, device, createdAt: now, lastSeenAt: now, expiresAt, absoluteExpiresAt, idleMs: lifetime.idleMs,
-          data: { ...data }, verifier: verifierHash(verifier), binding: extra.binding, remembered: extra.remembered,
+          selector, userId, device, createdAt: now, lastSeenAt: now, expiresAt, absoluteExpiresAt,
+          idleMs: lifetime.idleMs, data: { ...data }, verifier: verifierHash(verifier), binding: extra.binding,
+          remembered: extra.remembered,
         },
       };
     }
@@ -83,17 +82,15 @@ export class SessionStore extends SessionReader {
   }
 
   /**
-   * Writes one data field (or deletes it when `value` is undefined) if the session still exists. `announce` also
-   * publishes the change, for instances whose cache learns of changes from events.
-   * @returns false when the session is gone (nothing written)
+   * Writes one data field (deletes it when `value` is undefined) if the session exists; `announce` publishes the
+   * change, for event-invalidated caches. @returns false when the session is gone
    * @throws SessionDataTooLargeError when the write would pass maxDataBytes (nothing written)
    */
   async setField(selector: string, name: string, value: unknown, announce = false): Promise<boolean> {
     const remove = value === undefined;
     const json = remove ? '' : this.codec.encode(name, value);
     const field = DATA_FIELD_PREFIX + name;
-    // Refuse an obviously oversized value before it crosses the wire.
-    const own = Buffer.byteLength(field) + Buffer.byteLength(json);
+    const own = Buffer.byteLength(field) + Buffer.byteLength(json); // too large alone: not worth a round trip
     if (own > this.options.maxDataBytes) throw new SessionDataTooLargeError(own, this.options.maxDataBytes);
     const { session } = sessionKeys(this.prefix, selector);
     const result = await this.calls.run('set', () =>
@@ -108,8 +105,8 @@ export class SessionStore extends SessionReader {
   }
 
   /**
-   * Destroys the given sessions of one user atomically. With `presented` (one session), only while that verifier
-   * hash still opens it. @returns how many existed.
+   * Destroys a user's sessions atomically; with `presented` (one session), only while that verifier hash opens it.
+   * @returns how many existed
    */
   override async destroy(userId: string, selectors: string[], reason: InvalidationReason, presented = ''): Promise<number> {
     if (selectors.length === 0) return 0;
@@ -124,10 +121,7 @@ export class SessionStore extends SessionReader {
     return destroyed;
   }
 
-  /**
-   * Destroys every session of a user except `keep`, in one script that reads the user's index itself: what exists
-   * when it runs ends, a login after it survives. A user with more than DESTROY_BATCH sessions takes several calls.
-   */
+  /** Ends a user's sessions but `keep`, DESTROY_BATCH per call; the script reads the index, so later logins survive. */
   async destroyAllOf(userId: string, reason: InvalidationReason, keep?: string): Promise<number> {
     const digest = userDigest(userId);
     let total = 0;
@@ -151,7 +145,7 @@ export class SessionStore extends SessionReader {
    * @returns the new token, or null when the session is gone or another request renewed it first
    */
   async renew(
-    session: StoredSession, kind: RenewKind, graceMs: number, current = '',
+    session: StoredSession, kind: 'rotation' | 'regenerate', graceMs: number, current = '',
   ): Promise<{ token: string; verifier: string; now: number; expiresAt: number } | null> {
     const verifier = newVerifier();
     const keys = sessionKeys(this.prefix, session.selector);
@@ -168,17 +162,14 @@ export class SessionStore extends SessionReader {
     return { token: session.selector + verifier, verifier: verifierHash(verifier), now: reply[0], expiresAt: reply[1] };
   }
 
-  /**
-   * Reports a session Redis ended (expired or evicted) if nobody has: removes its index entry and publishes the
-   * event, once per deployment. @returns whether this call reported it
-   */
+  /** Reports a session Redis ended (drops its index entry, publishes), once per deployment. @returns if this did */
   async reportEnd(
     selector: string, kind: 'expired' | 'evicted', detectedBy: 'notification' | 'sweep', client: Redis | Cluster = this.redis,
   ): Promise<boolean> {
-    const keys = sessionKeys(this.prefix, selector);
+    const { session, index } = sessionKeys(this.prefix, selector);
     defineSessionScripts(client);
     const reported = await this.calls.run('report', () =>
-      client.sessionReportEnd(keys.session, keys.index, sessionPartOf(selector), this.channel, kind, detectedBy, publicId(selector)),
+      client.sessionReportEnd(session, index, sessionPartOf(selector), this.channel, kind, detectedBy, publicId(selector)),
     );
     if (reported === 1) this.metrics.sessionExpired(kind);
     return reported === 1;
@@ -189,9 +180,4 @@ export class SessionStore extends SessionReader {
     const { session } = sessionKeys(this.prefix, selector);
     return this.calls.run('set', () => this.redis.sessionCsrf(session, newVerifier()));
   }
-}
-
-/** The create script's arguments for the session a login replaces: only one of the same user (the same slot). */
-function replacing(old: { selector: string; presented: string } | undefined, digest: string): [string, string] {
-  return old && digestOf(old.selector) === digest ? [sessionPartOf(old.selector), old.presented] : ['', ''];
 }

@@ -1,22 +1,18 @@
 import { hash, randomBytes } from 'node:crypto';
 
 /**
- * A token is a split token: `<selector><verifier>`.
- * - The selector (24 characters) names the session and never changes while the session lives: 16 characters of a
- *   hash of the user id (the user's digest: its first 3 are the Redis Cluster routing tag, so a session and its
- *   user's index share a hash slot; the rest names the index), then 8 random characters that tell the user's
- *   sessions apart.
- * - The verifier (43 characters: 32 bytes from the CSPRNG) is the secret. Redis keeps only its SHA-256, so a dump
- *   or a replica holds no live credential. Rotation and regenerate replace the verifier in place; the key, the
- *   public id and every pending write stay valid.
+ * A token is `<selector><verifier>`.
+ * - The selector (24 characters) names the session for its whole life: the user's digest (16 characters of a hash
+ *   of the user id; its first 3 are the Cluster routing tag, so a session and its user's index share a slot), then
+ *   8 random characters that tell the user's sessions apart.
+ * - The verifier (43 characters: 32 CSPRNG bytes) is the secret. Redis keeps only its SHA-256, so a dump or a
+ *   replica holds no live credential. Rotation and regenerate replace it in place: key and public id stay.
  * @internal
  */
 const DIGEST_LENGTH = 16;
 export const TAG_LENGTH = 3;
-const SESSION_PART_LENGTH = 8;
-export const SELECTOR_LENGTH = DIGEST_LENGTH + SESSION_PART_LENGTH;
-const VERIFIER_LENGTH = 43;
-export const TOKEN_LENGTH = SELECTOR_LENGTH + VERIFIER_LENGTH;
+export const SELECTOR_LENGTH = DIGEST_LENGTH + 8;
+export const TOKEN_LENGTH = SELECTOR_LENGTH + 43;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{67}$/;
 
 /** Cheap shape check done before any Redis call, so junk never costs a round trip. */
@@ -60,9 +56,8 @@ export function verifierHash(verifier: string): string {
 }
 
 /**
- * The public id shown in device lists and used to revoke one device: stable for the session's whole life, and
- * neither the selector nor anything secret. SHA-1 (64 bits of it) because Lua scripts derive it too
- * (redis.sha1hex) when they publish events; it protects nothing, it only must not reveal the selector.
+ * The public id shown in device lists and used to revoke one: stable for the session's life, revealing no selector.
+ * SHA-1 (64 bits) because the Lua scripts derive it too (redis.sha1hex); it protects nothing.
  */
 export function publicId(selector: string): string {
   return hash('sha1', 'h:' + selector, 'hex').slice(0, 16);

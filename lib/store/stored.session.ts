@@ -12,7 +12,6 @@ export interface StoredSession {
   expiresAt: number;
   absoluteExpiresAt: number;
   idleMs: number;
-  /** Decoded data fields. */
   data: Record<string, unknown>;
   /** Hash of the current verifier. */
   verifier: string;
@@ -21,9 +20,9 @@ export interface StoredSession {
   graceUntil?: number;
   /** Hash of the client binding (User-Agent / IP), when binding is on. */
   binding?: string;
-  /** When the verifier was last replaced (rotation or regenerate), in ms; createdAt when never. */
+  /** When the verifier was last replaced (ms); createdAt when never. */
   rotatedAt?: number;
-  /** The session's CSRF token, once SessionService.csrfToken made one. */
+  /** CSRF token, once SessionService.csrfToken made one. */
   csrf?: string;
   /** Created with remember-me: the cookie is persistent. */
   remembered?: boolean;
@@ -35,20 +34,14 @@ export function idOf(stored: StoredSession): string {
   return (stored.id ??= publicId(stored.selector));
 }
 
-/** What touch scripts join a session's fields and values with (\x1f, unit separator); never stored by the library. */
-export const FIELD_SEPARATOR = '\x1f';
-
-/**
- * Sets a data field as an own property, whatever its name: plain assignment of `__proto__` would replace the
- * object's prototype instead of storing a field.
- */
+/** Sets a data field as an own property, whatever its name (assigning `__proto__` would replace the prototype). */
 export function setDataField(data: Record<string, unknown>, name: string, value: unknown): void {
   Object.defineProperty(data, name, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** Turns touch.lua's packed reply (user id, then the hash's fields and values) into a StoredSession. */
 export function decodeSession(selector: string, packed: string, now: number, expiresAt: number): StoredSession {
-  const flat = packed.split(FIELD_SEPARATOR);
+  const flat = packed.split('\x1f'); // unit separator: never stored by the library
   const s: StoredSession = {
     selector, userId: flat[0], device: '', createdAt: 0, lastSeenAt: now, expiresAt, absoluteExpiresAt: 0, idleMs: 0,
     data: {}, verifier: '',

@@ -15,10 +15,9 @@ interface Pending {
 const MAX_BATCH = 64;
 
 /**
- * Sends the touches of all requests that arrive within one event-loop turn as one script call. Under load this
- * turns N socket writes, N ioredis commands and N reply parses into one each (profiled: the per-command cost, not
- * the script, dominated the request). A lone request waits one setImmediate, nothing more.
- * Standalone and Sentinel only: on Cluster the sessions of one batch live in different slots.
+ * Sends the touches of one event-loop turn as one script call: under load, one socket write, command and reply
+ * parse instead of N (profiled: that per-command cost dominated the request). A lone request waits one
+ * setImmediate. Not on Cluster, where the sessions of a batch live in different slots.
  * @internal
  */
 export class TouchBatcher {
@@ -39,9 +38,7 @@ export class TouchBatcher {
 
   private flush(): void {
     this.scheduled = false;
-    const all = this.queue;
-    this.queue = [];
-    for (let i = 0; i < all.length; i += MAX_BATCH) this.send(all.slice(i, i + MAX_BATCH));
+    while (this.queue.length > 0) this.send(this.queue.splice(0, MAX_BATCH));
   }
 
   private send(batch: Pending[]): void {

@@ -9,9 +9,8 @@ export const DATA_FIELD_PREFIX = '.';
 const COMPRESSED = '~br:';
 
 /**
- * Turns data values into what a session hash field holds: JSON, or for values of at least `thresholdBytes`
- * (seed 003: users with large carts or preferences) brotli-compressed JSON in base64 behind a marker, so reads know.
- * Off (threshold 0) by default: compression costs CPU on every write and on every read of that field.
+ * Turns data values into session hash fields: JSON, or from `thresholdBytes` on, brotli-compressed JSON in base64
+ * behind a marker. Off (0) by default: compression costs CPU on every write and every read of the field.
  * @internal
  */
 export class ValueCodec {
@@ -34,9 +33,7 @@ export class ValueCodec {
     let json: string | undefined;
     try {
       json = JSON.stringify(value);
-    } catch {
-      json = undefined; // a cycle or a BigInt
-    }
+    } catch {} // a cycle or a BigInt: json stays undefined
     if (json === undefined) throw new SessionInputError(VALUE_NOT_JSON(name));
     if (this.thresholdBytes <= 0 || json.length < this.thresholdBytes) return json;
     const packed = brotliCompressSync(json, {
@@ -50,10 +47,9 @@ export class ValueCodec {
 /** Reads a field written by ValueCodec (compressed or not) or by another tool (raw text). */
 export function decodeValue(v: string): unknown {
   try {
-    if (v.startsWith(COMPRESSED)) return JSON.parse(brotliDecompressSync(Buffer.from(v.slice(COMPRESSED.length), 'base64')).toString());
-    return JSON.parse(v);
+    if (!v.startsWith(COMPRESSED)) return JSON.parse(v);
+    return JSON.parse(brotliDecompressSync(Buffer.from(v.slice(COMPRESSED.length), 'base64')).toString());
   } catch {
-    // Not ours: hand it over as the raw string rather than failing the whole request.
-    return v;
+    return v; // not ours: the raw string, rather than failing the whole request
   }
 }
