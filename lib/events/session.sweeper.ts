@@ -4,7 +4,7 @@ import { SessionRedisConnections } from '../redis/session-redis.connections';
 import { dataNodes } from '../redis/redis.topology';
 import type { ResolvedSessionOptions } from '../options/session.options';
 import { SESSION_OPTIONS } from '../session.tokens';
-import { digestOfIndexKey, INDEX_USER_FIELD, sessionKeys, sweepLockKey, userIndexPattern } from '../store/session.keys';
+import { sweepLockKey } from '../store/session.keys';
 import { defineSessionScripts } from '../store/session.scripts';
 import { SessionStore } from '../store/session.store';
 
@@ -78,40 +78,19 @@ export class SessionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async sweepNode(node: Redis, report: SweepReport): Promise<void> {
-    const pattern = userIndexPattern(this.options.keyPrefix);
     let cursor = '0';
     do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', this.options.events.sweepBatchSize);
+      const [next, indexKeys] = await this.store.scanIndexes(node, cursor, this.options.events.sweepBatchSize);
       cursor = next;
-      report.indexesScanned += keys.length;
-      if (keys.length > 0) await this.sweepPage(node, keys, report);
+      report.indexesScanned += indexKeys.length;
+      const stale = indexKeys.length > 0 ? await this.store.endedSelectors(node, indexKeys) : [];
+      // false: someone else removed it first, and reported it.
+      const reported = await Promise.all(
+        stale.map((s) => this.store.reportEnd(s, 'expired', 'sweep', node).catch(() => false)),
+      );
+      const removed = reported.filter(Boolean).length;
+      report.entriesRemoved += removed;
+      if (this.options.events.enabled) report.expiredEventsPublished += removed;
     } while (cursor !== '0');
   }
-
-  /** One SCAN page in three round trips (entries, existence, reports), not two per index; every command short. */
-  private async sweepPage(node: Redis, indexKeys: string[], report: SweepReport): Promise<void> {
-    const prefix = this.options.keyPrefix;
-    const fields = await exec(node, indexKeys.map((key) => ['hkeys', key]));
-    const selectors = indexKeys.flatMap((key, i) => {
-      const digest = digestOfIndexKey(prefix, key);
-      if (digest === null) return [];
-      return ((fields[i] as string[] | null) ?? []).filter((f) => f !== INDEX_USER_FIELD).map((f) => digest + f);
-    });
-    if (selectors.length === 0) return;
-    const exists = await exec(node, selectors.map((s) => ['exists', sessionKeys(prefix, s).session]));
-    const stale = selectors.filter((_, i) => exists[i] === 0);
-    // false: someone else removed it first, and reported it.
-    const reported = await Promise.all(
-      stale.map((s) => this.store.reportEnd(s, 'expired', 'sweep', node).catch(() => false)),
-    );
-    const removed = reported.filter(Boolean).length;
-    report.entriesRemoved += removed;
-    if (this.options.events.enabled) report.expiredEventsPublished += removed;
-  }
-}
-
-/** Runs commands in one pipeline; a failed command yields null (e.g. a key that moved during resharding). */
-async function exec(node: Redis, commands: string[][]): Promise<unknown[]> {
-  const replies = (await node.pipeline(commands).exec()) ?? [];
-  return replies.map(([err, value]) => (err ? null : value));
 }

@@ -5,7 +5,7 @@ import { isCluster } from '../redis/redis.topology';
 import { SessionMetrics } from '../session.metrics';
 import type { InvalidationReason } from '../session.types';
 import { RedisCalls } from './redis.calls';
-import { eventsChannel, INDEX_USER_FIELD, sessionKeys, userIndexKey } from './session.keys';
+import { digestOfIndexKey, eventsChannel, INDEX_USER_FIELD, sessionKeys, userIndexKey, userIndexPattern } from './session.keys';
 import { defineSessionScripts, TouchReply } from './session.scripts';
 import { publicId, sessionPartOf, userDigest } from './session.token';
 import { decodeSession, StoredSession } from './stored.session';
@@ -98,9 +98,33 @@ export abstract class SessionReader {
     return this.calls.run('migrate', () => client.getdel(key));
   }
 
+  /** One SCAN page of the user indexes on `node` (a master: the sweep visits each). */
+  scanIndexes(node: Redis, cursor: string, count: number): Promise<[cursor: string, indexKeys: string[]]> {
+    return node.scan(cursor, 'MATCH', userIndexPattern(this.prefix), 'COUNT', count);
+  }
+
+  /** The sessions listed in these indexes whose keys are gone: two pipelined round trips for the whole page. */
+  async endedSelectors(node: Redis, indexKeys: string[]): Promise<string[]> {
+    const fields = await pipelined(node, indexKeys.map((key) => ['hkeys', key]));
+    const selectors = indexKeys.flatMap((key, i) => {
+      const digest = digestOfIndexKey(this.prefix, key);
+      if (digest === null) return [];
+      return ((fields[i] as string[] | null) ?? []).filter((f) => f !== INDEX_USER_FIELD).map((f) => digest + f);
+    });
+    if (selectors.length === 0) return [];
+    const exists = await pipelined(node, selectors.map((s) => ['exists', sessionKeys(this.prefix, s).session]));
+    return selectors.filter((_, i) => exists[i] === 0);
+  }
+
   private async selectorsOf(userId: string): Promise<string[]> {
     const digest = userDigest(userId);
     const fields = await this.calls.run('list', () => this.redis.hkeys(userIndexKey(this.prefix, digest)));
     return fields.filter((f) => f !== INDEX_USER_FIELD).map((part) => digest + part);
   }
+}
+
+/** Runs commands in one pipeline; a failed command yields null (e.g. a key that moved during resharding). */
+async function pipelined(node: Redis, commands: string[][]): Promise<unknown[]> {
+  const replies = (await node.pipeline(commands).exec()) ?? [];
+  return replies.map(([err, value]) => (err ? null : value));
 }
