@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SessionNotFoundError } from './errors';
 import { clientBinding } from './http/client.binding';
-import { exchangeNow } from './http/session.exchange';
+import { InFlightExchanges } from './http/in-flight.exchanges';
+import { exchangeForLogin, exchangeNow, SessionExchange } from './http/session.exchange';
 import { SessionCookie } from './http/session.cookie';
+import { attachSession } from './session.constants';
 import { assertFieldName, checkedLogin, lifetimeOf } from './session.input';
 import { storedOf, toActiveSession } from './session.internals';
 import type { ResolvedSessionOptions } from './options/session.options';
-import { SessionResolver } from './session.resolver';
-import { SessionResponder } from './session.responder';
+import { cookieMaxAge, presented, SessionResolver } from './session.resolver';
 import { SESSION_OPTIONS } from './session.tokens';
 import type { ActiveSession, CreateSessionInput, InvalidationReason, SessionSummary } from './session.types';
 import { SessionCache } from './store/session.cache';
@@ -15,27 +16,24 @@ import { SessionStore } from './store/session.store';
 import { idOf, setDataField, StoredSession } from './store/stored.session';
 
 /**
- * Creates, reads, changes and ends sessions. Inject it anywhere; `TData` types the app's session data. It speaks
- * sessions only: called while a route handles a request, it reads and writes the session cookie itself (login sets
- * it, logout clears it, regenerate replaces it), so controllers need no `@Req()` or `@Res()` for that.
- * Redis failures surface as SessionUnavailableError (503); a session that is gone as SessionNotFoundError (401);
- * bad input from the app as SessionInputError (400).
+ * Creates, reads, changes and ends sessions. Inject it anywhere; `TData` types the app's session data. Called while
+ * a route handles a request, it sets, clears and replaces the session cookie itself (login, logout, regenerate), so
+ * controllers need no `@Req()` or `@Res()`. Redis failures surface as SessionUnavailableError (503), a session that
+ * is gone as SessionNotFoundError (401), bad input from the app as SessionInputError (400).
  * @publicApi
  */
 @Injectable()
 export class SessionService<TData extends object = Record<string, unknown>> {
-  private readonly responder: SessionResponder;
-
   /** @internal Nest creates it. */
   constructor(
     private readonly store: SessionStore,
     @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
     private readonly cache: SessionCache,
     private readonly resolver: SessionResolver,
-    cookie: SessionCookie,
-  ) {
-    this.responder = new SessionResponder(cookie, resolver.exchanges);
-  }
+    private readonly cookie: SessionCookie,
+    /** The requests being handled with a session: whose cookie a logout clears and a regenerate replaces. */
+    private readonly exchanges: InFlightExchanges,
+  ) {}
 
   /**
    * Logs a user in, in a @PublicRoute() handler: ends the session the request's cookie names (session fixation: a
@@ -44,23 +42,23 @@ export class SessionService<TData extends object = Record<string, unknown>> {
    * @throws Error outside a @PublicRoute() handler (it would set no cookie): use issue() there
    */
   async create(input: CreateSessionInput<TData>): Promise<ActiveSession<TData>> {
-    const { exchange, previous } = this.responder.login();
+    const exchange = exchangeForLogin();
+    const previous = presented(this.cookie.read(exchange.req));
     const old = previous ? await this.store.touch(previous.selector, previous.hash, false) : null;
     if (old) this.cache.invalidate(old.selector);
-    // Another user's session ends here; the same user's ends inside the create script, so that a concurrent login
-    // cannot take its place at maxSessionsPerUser in between.
-    // Either way only while the cookie's token still opens it: a regenerate in between leaves it to its new token.
+    // Another user's session ends here, the same user's inside the create script (so that a concurrent login cannot
+    // take its place at maxSessionsPerUser); either way only while the cookie's token still opens it.
     if (old && old.userId !== String(input.userId)) {
       await this.store.destroy(old.userId, [old.selector], 'login', previous!.hash);
     }
     const { token, session } = await this.make(input, old ? { selector: old.selector, presented: previous!.hash } : undefined);
-    return this.responder.send(exchange, token, session);
+    return this.send(exchange, token, session);
   }
 
   /**
    * Creates a session and returns its token, setting no cookie: for bearer clients (`acceptBearerToken`),
-   * WebSocket tickets and tests. In a @PublicRoute() handler, client binding (when on) binds it to that request's
-   * client; elsewhere it is not bound (no request to bind it to).
+   * WebSocket tickets and tests. Client binding (when on) binds it to the request of a @PublicRoute() handler it
+   * runs in; elsewhere it is not bound.
    */
   issue(input: CreateSessionInput<TData>): Promise<{ token: string; session: ActiveSession<TData> }> {
     return this.make(input);
@@ -74,6 +72,14 @@ export class SessionService<TData extends object = Record<string, unknown>> {
       replaces,
     });
     return { token, session: toActiveSession<TData>(session) };
+  }
+
+  /** Sets the session's cookie and puts the session on the request; returns the object the request holds. */
+  private send(exchange: SessionExchange, token: string, session: ActiveSession<TData>): ActiveSession<TData> {
+    this.cookie.write(exchange.res, token, cookieMaxAge(session));
+    const own = this.exchanges.add(session, exchange);
+    attachSession(exchange.req, own);
+    return own;
   }
 
   /** Reads the session a token names without extending it. `null` for malformed, unknown, ended or replaced tokens. */
@@ -121,16 +127,16 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   }
 
   /**
-   * Writes one data field (JSON). Only that field changes, and only if the session still exists: a write racing a
-   * logout fails with SessionNotFoundError instead of bringing the session back. A token rotation in between
-   * changes nothing: the session keeps its key.
+   * Writes one data field (JSON), only if the session still exists: a write racing a logout fails instead of
+   * bringing the session back. A token rotation in between changes nothing (the session keeps its key).
+   * @throws SessionNotFoundError when the session has ended
    * @throws SessionDataTooLargeError over maxDataBytes (nothing written)
    */
   async set<K extends keyof TData & string>(session: ActiveSession<TData>, key: K, value: TData[K]): Promise<void> {
     setDataField((await this.write(session, key, value)).data, key, value);
   }
 
-  /** Removes one data field. */
+  /** Removes one data field. @throws SessionNotFoundError when the session has ended */
   async unset<K extends keyof TData & string>(session: ActiveSession<TData>, key: K): Promise<void> {
     delete (await this.write(session, key, undefined)).data[key];
   }
@@ -161,7 +167,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     this.cache.forgetUser(user);
     const n = await this.store.destroyAllOf(user, reason);
     this.cache.forgetUser(user);
-    this.responder.clear(user);
+    for (const { res } of this.exchanges.pending(user)) this.cookie.clear(res);
     return n;
   }
 
@@ -179,12 +185,11 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     return selector ? this.end(String(userId), selector, id, 'revoked') : false;
   }
 
-  /** Ends one session, and clears the cookie of a request made with it. @returns whether it still existed */
   private async end(userId: string, selector: string, id: string, reason: InvalidationReason): Promise<boolean> {
     this.cache.invalidate(selector);
     const n = await this.store.destroy(userId, [selector], reason);
     this.cache.invalidate(selector);
-    this.responder.clear(userId, (own) => own === id);
+    for (const { res } of this.exchanges.pending(userId, (own) => own === id)) this.cookie.clear(res);
     return n > 0;
   }
 
@@ -197,9 +202,9 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   }
 
   /**
-   * Gives the session a new token and kills the old one at once; the session keeps its id, data and deadlines.
-   * Call it after a privilege change: password change, role elevation, 2FA step-up. In a request made with it, the
-   * new cookie is set.
+   * Gives the session a new token and kills the old one at once; the session keeps its id, data and deadlines. Call
+   * it after a privilege change (password change, role elevation, 2FA step-up). In a request made with it, the new
+   * cookie is set.
    * @throws SessionNotFoundError when the session is already gone, or its token was replaced since it was resolved
    */
   async regenerate(session: ActiveSession<TData>): Promise<ActiveSession<TData>> {
@@ -214,7 +219,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
       ...stored, verifier: renewed.verifier, previous: undefined, graceUntil: undefined, rotatedAt: renewed.now,
       lastSeenAt: renewed.now, expiresAt: renewed.expiresAt,
     });
-    const exchange = this.responder.own(session);
-    return exchange ? this.responder.send(exchange, renewed.token, next) : next;
+    const exchange = this.exchanges.exchangeOf(session);
+    return exchange ? this.send(exchange, renewed.token, next) : next;
   }
 }
