@@ -2,9 +2,8 @@ import { OPTIONS_INVALID } from './messages';
 import { SessionError } from './session.error';
 
 /**
- * Thrown at boot when SessionModule options are invalid. Lists every problem at once, one per option, each with
- * its dotted path. (An HttpException like the others only so that one `instanceof SessionError` catches them all;
- * it is thrown while the app boots, never to a client.)
+ * Thrown at boot when SessionModule options are invalid, listing every problem with its option's dotted path. An
+ * HttpException only so that one `instanceof SessionError` catches every error of the library; no client sees it.
  * @publicApi
  */
 export class SessionOptionsError extends SessionError {

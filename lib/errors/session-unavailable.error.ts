@@ -2,9 +2,8 @@ import { SESSION_UNAVAILABLE } from './messages';
 import { SessionError } from './session.error';
 
 /**
- * Redis could not answer in time (down, failing over, full, or slower than `redisCommandTimeoutMs`): 503, so every
- * route that needs the session fails closed without an extra filter. The Redis error is kept as `cause` for logs
- * and never reaches the client.
+ * Redis could not answer in time (down, failing over, full, slower than `redisCommandTimeoutMs`): 503, so a route
+ * that needs the session fails closed without a filter. The Redis error is its `cause`, for logs, never the client.
  * @publicApi
  */
 export class SessionUnavailableError extends SessionError {

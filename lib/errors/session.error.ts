@@ -2,11 +2,7 @@ import { HttpException, HttpExceptionOptions } from '@nestjs/common';
 
 /** The `extensions.code` GraphQL clients see for each status (Apollo's names where Apollo has one). */
 const GRAPHQL_CODES: Record<number, string> = {
-  400: 'BAD_USER_INPUT',
-  401: 'UNAUTHENTICATED',
-  403: 'FORBIDDEN',
-  409: 'CONFLICT',
-  413: 'PAYLOAD_TOO_LARGE',
+  400: 'BAD_USER_INPUT', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE',
   503: 'SERVICE_UNAVAILABLE',
 };
 
@@ -18,10 +14,9 @@ export interface SessionErrorExtensions {
 }
 
 /**
- * What every error the library throws extends: catch them all with one `instanceof SessionError` (an exception
- * filter, a GraphQL formatter). Each is an HttpException with its status, so a route that lets one through answers
- * with that status and Nest's usual body (`{ statusCode, message, error }`); the class name shows in logs.
- * In a resolver, graphql-js copies `extensions` onto the GraphQL error: clients see `extensions.code`
+ * What every error of the library extends: one `instanceof SessionError` catches them all. Each is an HttpException
+ * with its status, so a route that lets one through answers with it and Nest's usual body (`{ statusCode, message,
+ * error }`). In a resolver, graphql-js copies `extensions` onto the GraphQL error: clients see `extensions.code`
  * (UNAUTHENTICATED, SERVICE_UNAVAILABLE, FORBIDDEN...) rather than INTERNAL_SERVER_ERROR.
  * @publicApi
  */
