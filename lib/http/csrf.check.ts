@@ -10,10 +10,9 @@ export function isUnsafe(req: SessionRequest): boolean {
 }
 
 /**
- * Why an unsafe request looks cross-site, or null when it does not. Fetch Metadata first (every current browser
- * sends `Sec-Fetch-Site`, and a page cannot forge it); else the `Origin` header against the app's own (the Host it
- * was sent to) and the trusted ones. A request with neither header is no browser's cross-site request (curl, a
- * server, an old browser's same-origin form) and passes.
+ * Why an unsafe request looks cross-site, or null. Fetch Metadata first (every current browser sends it, no page can
+ * forge it); else `Origin` against the Host it was sent to and the trusted origins. A request with neither header is
+ * no browser's cross-site request (curl, a server, an old browser's same-origin form) and passes.
  * @internal
  */
 export function crossSiteReason(req: SessionRequest, options: ResolvedSessionOptions['csrf']): string | null {
