@@ -20,8 +20,7 @@ import { SessionSockets } from './session.sockets';
 
 /**
  * Server-side sessions in Redis: `SessionModule.forRoot({ redis: 'redis://localhost:6379' })`, or `forRootAsync({
- * imports, inject, useFactory })`; `isGlobal: true` makes it app-wide. Options are validated at boot.
- * @publicApi
+ * imports, inject, useFactory })`; `isGlobal: true` makes it app-wide. Options are validated at boot. @publicApi
  */
 @Module({
   providers: [

@@ -17,15 +17,11 @@ import { SessionStore } from './store/session.store';
 import type { StoredSession } from './store/stored.session';
 
 /** A token as a request presents it: its selector and its verifier's hash (hashed once per request). */
-interface PresentedToken {
-  selector: string;
-  hash: string;
-}
+type PresentedToken = { selector: string; hash: string };
 
 /**
  * The request path, the one place a token becomes a session (for the guard, WebSocket support and SessionService's
- * reads): local cache, single flight on misses, else one Redis round trip with the slide; client binding; rotation.
- * @internal
+ * reads): local cache, single flight on misses, else one Redis round trip with the slide; binding; rotation. @internal
  */
 @Injectable()
 export class SessionResolver {
@@ -45,7 +41,6 @@ export class SessionResolver {
     readonly metrics: SessionMetrics,
     readonly cookie: SessionCookie,
     private readonly migration: LegacySessionMigration,
-    /** The requests being handled with a session, where the guard adds its own. */
     readonly exchanges: InFlightExchanges,
   ) {
     this.refreshMs = Math.min(options.cache.refreshIntervalMs, options.cache.maxStalenessMs);

@@ -19,8 +19,7 @@ import { idOf, setDataField, StoredSession } from './store/stored.session';
  * Creates, reads, changes and ends sessions. Inject it anywhere; `TData` types the app's session data. Called while
  * a route handles a request, it sets, clears and replaces the session cookie itself (login, logout, regenerate), so
  * controllers need no `@Req()` or `@Res()`. Redis failures surface as SessionUnavailableError (503), a session that
- * is gone as SessionNotFoundError (401), bad input from the app as SessionInputError (400).
- * @publicApi
+ * is gone as SessionNotFoundError (401), bad input from the app as SessionInputError (400). @publicApi
  */
 @Injectable()
 export class SessionService<TData extends object = Record<string, unknown>> {
@@ -31,7 +30,6 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     private readonly cache: SessionCache,
     private readonly resolver: SessionResolver,
     private readonly cookie: SessionCookie,
-    /** The requests being handled with a session: whose cookie a logout clears and a regenerate replaces. */
     private readonly exchanges: InFlightExchanges,
   ) {}
 
@@ -56,9 +54,8 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   }
 
   /**
-   * Creates a session and returns its token, setting no cookie: for bearer clients (`acceptBearerToken`),
-   * WebSocket tickets and tests. Client binding (when on) binds it to the request of a @PublicRoute() handler it
-   * runs in; elsewhere it is not bound.
+   * Creates a session and returns its token, setting no cookie (bearer clients, WebSocket tickets, tests). Client
+   * binding, when on, binds it to the request of the @PublicRoute() handler it runs in, if any.
    */
   issue(input: CreateSessionInput<TData>): Promise<{ token: string; session: ActiveSession<TData> }> {
     return this.make(input);
@@ -106,9 +103,8 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   }
 
   /**
-   * The session's CSRF token (`csrf.mode: 'token'`): made on first call, the same for the session's life. Hand it to
-   * the page (e.g. `GET /auth/csrf`), which sends it back in the `csrf.header` header with every unsafe request.
-   * @throws SessionNotFoundError when the session has ended
+   * The session's CSRF token (`csrf.mode: 'token'`), made on first call, for the page (e.g. `GET /auth/csrf`) to
+   * send back in the `csrf.header` header with every unsafe request. @throws SessionNotFoundError once it ended
    */
   async csrfToken(session: ActiveSession<TData>): Promise<string> {
     const stored = storedOf(session);
@@ -127,16 +123,15 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   }
 
   /**
-   * Writes one data field (JSON), only if the session still exists: a write racing a logout fails instead of
-   * bringing the session back. A token rotation in between changes nothing (the session keeps its key).
-   * @throws SessionNotFoundError when the session has ended
+   * Writes one data field (JSON) while the session exists: a write racing a logout fails instead of bringing the
+   * session back; a token rotation in between changes nothing. @throws SessionNotFoundError once it ended
    * @throws SessionDataTooLargeError over maxDataBytes (nothing written)
    */
   async set<K extends keyof TData & string>(session: ActiveSession<TData>, key: K, value: TData[K]): Promise<void> {
     setDataField((await this.write(session, key, value)).data, key, value);
   }
 
-  /** Removes one data field. @throws SessionNotFoundError when the session has ended */
+  /** Removes one data field. @throws SessionNotFoundError once the session ended */
   async unset<K extends keyof TData & string>(session: ActiveSession<TData>, key: K): Promise<void> {
     delete (await this.write(session, key, undefined)).data[key];
   }
@@ -151,16 +146,13 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     return stored;
   }
 
-  /** Ends one session (logout); in a request made with it, also clears its cookie. @returns whether it still existed */
+  /** Ends one session (logout), and the cookie of a request made with it. @returns whether it still existed */
   async destroy(session: ActiveSession<TData>, reason: InvalidationReason = 'logout'): Promise<boolean> {
     const stored = storedOf(session);
     return this.end(stored.userId, stored.selector, session.id, reason);
   }
 
-  /**
-   * Ends every session of a user (logout everywhere, or an admin's revoke); in a request made by that user, also
-   * clears its cookie. @returns how many were ended
-   */
+  /** Ends every session of a user (logout everywhere, revoke) and the cookie of their request. @returns how many */
   async destroyAllForUser(userId: string, reason: InvalidationReason = 'logout-all'): Promise<number> {
     const user = String(userId);
     // This instance's own deletes are not reported back to it (tracking NOLOOP), so forget them here.
@@ -202,9 +194,8 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   }
 
   /**
-   * Gives the session a new token and kills the old one at once; the session keeps its id, data and deadlines. Call
-   * it after a privilege change (password change, role elevation, 2FA step-up). In a request made with it, the new
-   * cookie is set.
+   * Gives the session a new token, killing the old one at once (id, data and deadlines stay), and sets its cookie:
+   * call it after a privilege change (password change, role elevation, 2FA step-up).
    * @throws SessionNotFoundError when the session is already gone, or its token was replaced since it was resolved
    */
   async regenerate(session: ActiveSession<TData>): Promise<ActiveSession<TData>> {

@@ -26,16 +26,12 @@ const ENDS = new Set(['invalidated', 'expired', 'evicted']);
  * authenticates the handshake's cookie (or bearer token), puts the session where SessionGuard and @Session() find
  * it, and disconnects the client the moment its session is invalidated, expires or is evicted, on any instance
  * (event-driven, no polling). A message arriving while attach() still resolves waits for it in the guard.
- * With socket.io, `socketIoMiddleware()` authenticates during the handshake, so a refused client learns why.
- * @publicApi
+ * With socket.io, `socketIoMiddleware()` authenticates during the handshake, so a refused client learns why. @publicApi
  */
 @Injectable()
 export class SessionSockets {
   /** @internal Nest creates it. */
-  constructor(
-    private readonly resolver: SessionResolver,
-    private readonly events: SessionEvents,
-  ) {}
+  constructor(private readonly resolver: SessionResolver, private readonly events: SessionEvents) {}
 
   /**
    * @param client the `ws` WebSocket or socket.io Socket handleConnection received
@@ -87,12 +83,7 @@ export class SessionSockets {
    * the socket put in the context, where SessionGuard and @Session() find it. Closes with 4401 as graphqlWs() does.
    */
   mercuriusSubscription(): { context(socket: object, request: UpgradeRequest): Promise<{ socket: object }> } {
-    return {
-      context: async (socket, request) => {
-        await this.attach(socket, request);
-        return { socket };
-      },
-    };
+    return { context: (socket, request) => this.attach(socket, request).then(() => ({ socket })) };
   }
 
   private async authenticate(socket: SocketShape, request?: UpgradeRequest): Promise<ActiveSession | null> {

@@ -23,8 +23,7 @@ function sessionOf(ctx: ExecutionContext): ActiveSession | undefined {
 
 /**
  * The current session, as SessionGuard resolved it: `@Session() session: ActiveSession<MyData>`, or one of its
- * properties: `@Session('userId') userId: string`. No I/O. Undefined on a @PublicRoute() without a session.
- * @publicApi
+ * properties: `@Session('userId') userId: string`. No I/O. Undefined on a @PublicRoute() without a session. @publicApi
  */
 export const Session = createParamDecorator((property: keyof ActiveSession | undefined, ctx: ExecutionContext) => {
   const session = sessionOf(ctx);

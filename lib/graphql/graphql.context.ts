@@ -8,8 +8,7 @@ import type { SessionRequest } from '../http/session-request';
  *   else Nest's default `{ req }`, with Express's `req.res` the response.
  * - Mercurius on Fastify: `context` carries `reply` (and `reply.request`); Nest adds `req`.
  * - A subscription over graphql-ws: no HTTP exchange; the context holds the socket SessionSockets authenticated
- *   (Apollo: `req.extra.socket`, Nest putting graphql-ws's context as `req`; Mercurius: `socket`).
- * @internal
+ *   (Apollo: `req.extra.socket`, Nest putting graphql-ws's context as `req`; Mercurius: `socket`). @internal
  */
 interface GraphQLCall {
   req?: SessionRequest;

@@ -12,8 +12,7 @@ export function isUnsafe(req: SessionRequest): boolean {
 /**
  * Why an unsafe request looks cross-site, or null. Fetch Metadata first (every current browser sends it, no page can
  * forge it); else `Origin` against the Host it was sent to and the trusted origins. A request with neither header is
- * no browser's cross-site request (curl, a server, an old browser's same-origin form) and passes.
- * @internal
+ * no browser's cross-site request (curl, a server, an old browser's same-origin form) and passes. @internal
  */
 export function crossSiteReason(req: SessionRequest, options: ResolvedSessionOptions['csrf']): string | null {
   const origin = headerValue(req, 'origin');

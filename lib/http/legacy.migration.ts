@@ -16,8 +16,7 @@ import type { SessionRequest } from './session-request';
  * Moving off express-session + connect-redis without signing anyone out. A request with no session of ours but a
  * legacy cookie (`connect.sid=s:<id>.<signature>`) signed with one of `legacy.secrets` has its legacy record
  * (`<prefix><id>`, connect-redis's JSON) taken with GETDEL, so that it works once, for one of concurrent requests;
- * `legacy.map` turns it into a user, who gets a new session and cookie; the legacy cookie is cleared.
- * @internal
+ * `legacy.map` turns it into a user, who gets a new session and cookie; the legacy cookie is cleared. @internal
  */
 @Injectable()
 export class LegacySessionMigration implements OnModuleInit {
