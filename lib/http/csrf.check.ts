@@ -24,14 +24,9 @@ export function crossSiteReason(req: SessionRequest, options: ResolvedSessionOpt
     return `Sec-Fetch-Site is ${site}`;
   }
   if (origin === undefined || trusted) return null;
-  const host = headerValue(req, 'host')?.toLowerCase();
-  let originHost: string | undefined;
-  try {
-    originHost = new URL(origin).host.toLowerCase();
-  } catch {
-    return `Origin ${JSON.stringify(origin)} is not an origin`;
-  }
-  return originHost === host ? null : `Origin ${origin} is not this site`;
+  if (!URL.canParse(origin)) return `Origin ${JSON.stringify(origin)} is not an origin`;
+  const sameHost = new URL(origin).host.toLowerCase() === headerValue(req, 'host')?.toLowerCase();
+  return sameHost ? null : `Origin ${origin} is not this site`;
 }
 
 /** Whether the request carries the session's token in the configured header (constant-time comparison). @internal */
