@@ -5,37 +5,20 @@ export { Session, SessionData } from './decorators/session.decorator';
 export { PublicRoute } from './decorators/public-route.decorator';
 export { SessionModuleOptions } from './options/session.options';
 export {
-  SessionCookieOptions,
-  SessionCacheOptions,
-  SessionEventsOptions,
-  SessionRememberMeOptions,
-  SessionBindingOptions,
-  SessionRotationOptions,
-  SessionCsrfOptions,
-  SessionLegacyOptions,
+  SessionCookieOptions, SessionCacheOptions, SessionEventsOptions, SessionRememberMeOptions, SessionBindingOptions,
+  SessionRotationOptions, SessionCsrfOptions, SessionLegacyOptions,
 } from './options/nested.options';
 export type { LegacySessionMapping } from './options/nested.options';
 export type { SessionRedisConnection, SessionRedisClient } from './options/session.options';
-export type {
-  ActiveSession,
-  SessionSummary,
-  CreateSessionInput,
-  InvalidationReason,
-} from './session.types';
+export type { ActiveSession, SessionSummary, CreateSessionInput, InvalidationReason } from './session.types';
 export { SessionEvents } from './events/session.events';
 export type { SessionEventsStatus } from './events/session.events';
 export { SessionSweeper } from './events/session.sweeper';
 export type { SweepReport } from './events/session.sweeper';
 export { isSessionEvent } from './events/session.event';
 export type {
-  SessionEvent,
-  SessionEventType,
-  SessionCreatedEvent,
-  SessionRefreshedEvent,
-  SessionInvalidatedEvent,
-  SessionRotatedEvent,
-  SessionExpiredEvent,
-  SessionEvictedEvent,
+  SessionEvent, SessionEventType, SessionCreatedEvent, SessionRefreshedEvent, SessionInvalidatedEvent,
+  SessionRotatedEvent, SessionExpiredEvent, SessionEvictedEvent,
 } from './events/session.event';
 export { SessionSockets, SESSION_ENDED_CLOSE_CODE } from './session.sockets';
 export { SessionHealthIndicator } from './health/session-health.indicator';

@@ -3,9 +3,8 @@ import { idOf, StoredSession } from './store/stored.session';
 import type { ActiveSession } from './session.types';
 
 /**
- * Links each ActiveSession handed to app code to what the store needs to address it (its selector). Kept out of
- * the object itself so that serialising a session (logging it, returning it as JSON) never leaks it.
- * @internal
+ * Each ActiveSession handed to app code, linked to its stored record (the store's address for it): kept out of the
+ * object so that serialising a session (logging it, returning it as JSON) never leaks it. @internal
  */
 const links = new WeakMap<object, StoredSession>();
 

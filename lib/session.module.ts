@@ -19,10 +19,8 @@ import { SessionStore } from './store/session.store';
 import { SessionSockets } from './session.sockets';
 
 /**
- * Server-side sessions in Redis. `SessionModule.forRoot({ redis: 'redis://localhost:6379' })`, or
- * `forRootAsync({ imports, inject, useFactory })`; `isGlobal: true` makes it available app-wide.
- * Options are validated at boot (SessionOptionsError lists every problem).
- * @publicApi
+ * Server-side sessions in Redis: `SessionModule.forRoot({ redis: 'redis://localhost:6379' })`, or `forRootAsync({
+ * imports, inject, useFactory })`; `isGlobal: true` makes it app-wide. Options are validated at boot. @publicApi
  */
 @Module({
   providers: [
@@ -30,19 +28,8 @@ import { SessionSockets } from './session.sockets';
     SessionRedisConnections,
     { provide: SESSION_REDIS_CLIENT, useFactory: (c: SessionRedisConnections) => c.command, inject: [SessionRedisConnections] },
     { provide: SessionMetrics, useFactory: () => new SessionMetrics() },
-    SessionStore,
-    SessionReadiness,
-    SessionHealthIndicator,
-    SessionEvents,
-    SessionCache,
-    SessionSweeper,
-    SessionCookie,
-    InFlightExchanges,
-    LegacySessionMigration,
-    SessionResolver,
-    SessionService,
-    SessionGuard,
-    SessionSockets,
+    SessionStore, SessionReadiness, SessionHealthIndicator, SessionEvents, SessionCache, SessionSweeper, SessionCookie,
+    InFlightExchanges, LegacySessionMigration, SessionResolver, SessionService, SessionGuard, SessionSockets,
   ],
   // SessionResolver (internal) is exported for the guard, which Nest instantiates in the modules that use it.
   exports: [SessionService, SessionResolver, SessionGuard, SessionSockets, SessionEvents, SessionSweeper, SessionHealthIndicator, SESSION_OPTIONS, SESSION_REDIS_CLIENT],

@@ -16,17 +16,12 @@ import type { ActiveSession } from './session.types';
 import { SessionStore } from './store/session.store';
 import type { StoredSession } from './store/stored.session';
 
-/** A token as a request presents it: its selector and the hash of its verifier (hashed once per request). */
-export interface PresentedToken {
-  selector: string;
-  hash: string;
-}
+/** A token as a request presents it: its selector and its verifier's hash (hashed once per request). */
+type PresentedToken = { selector: string; hash: string };
 
 /**
- * The request path, the one place a token becomes a session: the guard, WebSocket support and SessionService's
- * reads all go through it. Local cache (constant-time verifier check), single flight on misses, one Redis round
- * trip otherwise (slide included), client binding, token rotation (the new cookie on the response).
- * @internal
+ * The request path, the one place a token becomes a session (for the guard, WebSocket support and SessionService's
+ * reads): local cache, single flight on misses, else one Redis round trip with the slide; binding; rotation. @internal
  */
 @Injectable()
 export class SessionResolver {
@@ -35,6 +30,8 @@ export class SessionResolver {
   private readonly rotationMs: number;
   /** Cache misses being resolved, by token (single flight: one Redis read for a burst of one browser's requests). */
   private readonly inFlight = new Map<string, Promise<ActiveSession | null>>();
+  /** CSRF settings, for the guard. */
+  readonly csrf: ResolvedSessionOptions['csrf'];
 
   constructor(
     private readonly store: SessionStore,
@@ -44,16 +41,11 @@ export class SessionResolver {
     readonly metrics: SessionMetrics,
     readonly cookie: SessionCookie,
     private readonly migration: LegacySessionMigration,
-    /** The requests being handled with a session, for the service's logouts and regenerate. */
     readonly exchanges: InFlightExchanges,
   ) {
     this.refreshMs = Math.min(options.cache.refreshIntervalMs, options.cache.maxStalenessMs);
     this.rotationMs = options.rotation.everySeconds * 1000;
-  }
-
-  /** CSRF settings, for the guard. */
-  get csrf(): ResolvedSessionOptions['csrf'] {
-    return this.options.csrf;
+    this.csrf = options.csrf;
   }
 
   /** The token a request carries: the session cookie, else (with acceptBearerToken) an `Authorization: Bearer`. */
@@ -65,11 +57,9 @@ export class SessionResolver {
   }
 
   /**
-   * Token → session for a request. Answers synchronously when the local cache can vouch for the session with
-   * nothing left to do (saves the promise turns on the hottest path); otherwise resolves it through Redis, then
-   * checks the client binding (a mismatch ends the session, reason `hijack-suspected`) and rotates the token when
-   * due (the new cookie goes on `res`).
-   * @returns null for a missing, malformed, unknown, ended or replaced token
+   * Token → session for a request: synchronously when the cache vouches for it with nothing left to do (no promise
+   * turns on the hottest path); else through Redis, then the client binding (a mismatch ends the session,
+   * `hijack-suspected`) and the rotation when due (new cookie on `res`). Null for a token that opens nothing.
    */
   resolve(token: string | undefined, req: SessionRequest, res?: unknown): ActiveSession | null | Promise<ActiveSession | null> {
     const p = presented(token);
@@ -101,10 +91,7 @@ export class SessionResolver {
     return session;
   }
 
-  /**
-   * Reads the session behind a token: from the cache while it can answer, else from Redis (sliding the expiry, with
-   * `slide`, at most once per refresh interval). No binding check, no rotation.
-   */
+  /** The session behind a token, from the cache or Redis (`slide`: at most once per refresh interval). No binding. */
   read(token: string, p: PresentedToken | null = presented(token), slide = true): Promise<ActiveSession | null> {
     if (!p) return Promise.resolve(null);
     if (!this.cache.usable || !slide) {
@@ -123,9 +110,11 @@ export class SessionResolver {
     return pending;
   }
 
-  /** A session the app already holds (an open WebSocket), read again and, with `slide`, slid. Null once it has ended. */
+  /**
+   * A session the app holds (an open WebSocket) read again and, with `slide`, slid; null once it ended. No token to
+   * check: whatever rotated since, it is the same session while it lives.
+   */
   async reread(session: ActiveSession, slide = true): Promise<ActiveSession | null> {
-    // The app holds the session itself, not a token: whatever rotated since, it is the same session while it lives.
     const fresh = await this.store.touch(storedOf(session).selector, HELD, slide);
     return fresh ? this.shaped(fresh, slide) : null;
   }
@@ -186,7 +175,7 @@ export class SessionResolver {
   }
 }
 
-/** What touch is given for a session the app already holds (authenticated when it was handed out). */
+/** The verifier hash touch is given for a held session (authenticated when it was handed out). */
 const HELD = '';
 
 export function presented(token: string | undefined): PresentedToken | null {
@@ -194,10 +183,7 @@ export function presented(token: string | undefined): PresentedToken | null {
   return split ? { selector: split.selector, hash: verifierHash(split.verifier) } : null;
 }
 
-/**
- * The cookie's Max-Age: remembered sessions get a persistent cookie lasting until their absolute deadline; others
- * a browser-session one (undefined).
- */
+/** The cookie's Max-Age: a remembered session's lasts until its absolute deadline; others end with the browser. */
 export function cookieMaxAge(session: ActiveSession): number | undefined {
   return storedOf(session).remembered
     ? Math.max(1, Math.floor((session.absoluteExpiresAt.getTime() - Date.now()) / 1000))
@@ -210,8 +196,8 @@ function acceptedBy(s: StoredSession, hash: string, now: number): boolean {
 }
 
 /**
- * Constant-time comparison of two verifier hashes (22 ASCII characters by construction): every character is looked
- * at whatever matched, and nothing is allocated on the cache-hit path (timingSafeEqual wants two Buffers per call).
+ * Constant-time comparison of two verifier hashes (22 ASCII characters): every character is looked at, and nothing
+ * is allocated on the cache-hit path (timingSafeEqual wants two Buffers per call).
  */
 function same(a: string, b: string): boolean {
   if (a.length !== b.length) return false;

@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SessionNotFoundError } from './errors';
 import { clientBinding } from './http/client.binding';
-import { exchangeNow } from './http/session.exchange';
+import { InFlightExchanges } from './http/in-flight.exchanges';
+import { exchangeForLogin, exchangeNow, SessionExchange } from './http/session.exchange';
 import { SessionCookie } from './http/session.cookie';
+import { attachSession } from './session.constants';
 import { assertFieldName, checkedLogin, lifetimeOf } from './session.input';
 import { storedOf, toActiveSession } from './session.internals';
 import type { ResolvedSessionOptions } from './options/session.options';
-import { SessionResolver } from './session.resolver';
-import { SessionResponder } from './session.responder';
+import { cookieMaxAge, presented, SessionResolver } from './session.resolver';
 import { SESSION_OPTIONS } from './session.tokens';
 import type { ActiveSession, CreateSessionInput, InvalidationReason, SessionSummary } from './session.types';
 import { SessionCache } from './store/session.cache';
@@ -15,27 +16,22 @@ import { SessionStore } from './store/session.store';
 import { idOf, setDataField, StoredSession } from './store/stored.session';
 
 /**
- * Creates, reads, changes and ends sessions. Inject it anywhere; `TData` types the app's session data. It speaks
- * sessions only: called while a route handles a request, it reads and writes the session cookie itself (login sets
- * it, logout clears it, regenerate replaces it), so controllers need no `@Req()` or `@Res()` for that.
- * Redis failures surface as SessionUnavailableError (503); a session that is gone as SessionNotFoundError (401);
- * bad input from the app as SessionInputError (400).
- * @publicApi
+ * Creates, reads, changes and ends sessions. Inject it anywhere; `TData` types the app's session data. Called while
+ * a route handles a request, it sets, clears and replaces the session cookie itself (login, logout, regenerate), so
+ * controllers need no `@Req()` or `@Res()`. Redis failures surface as SessionUnavailableError (503), a session that
+ * is gone as SessionNotFoundError (401), bad input from the app as SessionInputError (400). @publicApi
  */
 @Injectable()
 export class SessionService<TData extends object = Record<string, unknown>> {
-  private readonly responder: SessionResponder;
-
   /** @internal Nest creates it. */
   constructor(
     private readonly store: SessionStore,
     @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
     private readonly cache: SessionCache,
     private readonly resolver: SessionResolver,
-    cookie: SessionCookie,
-  ) {
-    this.responder = new SessionResponder(cookie, resolver.exchanges);
-  }
+    private readonly cookie: SessionCookie,
+    private readonly exchanges: InFlightExchanges,
+  ) {}
 
   /**
    * Logs a user in, in a @PublicRoute() handler: ends the session the request's cookie names (session fixation: a
@@ -44,23 +40,22 @@ export class SessionService<TData extends object = Record<string, unknown>> {
    * @throws Error outside a @PublicRoute() handler (it would set no cookie): use issue() there
    */
   async create(input: CreateSessionInput<TData>): Promise<ActiveSession<TData>> {
-    const { exchange, previous } = this.responder.login();
+    const exchange = exchangeForLogin();
+    const previous = presented(this.cookie.read(exchange.req));
     const old = previous ? await this.store.touch(previous.selector, previous.hash, false) : null;
     if (old) this.cache.invalidate(old.selector);
-    // Another user's session ends here; the same user's ends inside the create script, so that a concurrent login
-    // cannot take its place at maxSessionsPerUser in between.
-    // Either way only while the cookie's token still opens it: a regenerate in between leaves it to its new token.
+    // Another user's session ends here, the same user's inside the create script (so that a concurrent login cannot
+    // take its place at maxSessionsPerUser); either way only while the cookie's token still opens it.
     if (old && old.userId !== String(input.userId)) {
       await this.store.destroy(old.userId, [old.selector], 'login', previous!.hash);
     }
     const { token, session } = await this.make(input, old ? { selector: old.selector, presented: previous!.hash } : undefined);
-    return this.responder.send(exchange, token, session);
+    return this.send(exchange, token, session);
   }
 
   /**
-   * Creates a session and returns its token, setting no cookie: for bearer clients (`acceptBearerToken`),
-   * WebSocket tickets and tests. In a @PublicRoute() handler, client binding (when on) binds it to that request's
-   * client; elsewhere it is not bound (no request to bind it to).
+   * Creates a session and returns its token, setting no cookie (bearer clients, WebSocket tickets, tests). Client
+   * binding, when on, binds it to the request of the @PublicRoute() handler it runs in, if any.
    */
   issue(input: CreateSessionInput<TData>): Promise<{ token: string; session: ActiveSession<TData> }> {
     return this.make(input);
@@ -74,6 +69,14 @@ export class SessionService<TData extends object = Record<string, unknown>> {
       replaces,
     });
     return { token, session: toActiveSession<TData>(session) };
+  }
+
+  /** Sets the session's cookie and puts the session on the request; returns the object the request holds. */
+  private send(exchange: SessionExchange, token: string, session: ActiveSession<TData>): ActiveSession<TData> {
+    this.cookie.write(exchange.res, token, cookieMaxAge(session));
+    const own = this.exchanges.add(session, exchange);
+    attachSession(exchange.req, own);
+    return own;
   }
 
   /** Reads the session a token names without extending it. `null` for malformed, unknown, ended or replaced tokens. */
@@ -100,9 +103,8 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   }
 
   /**
-   * The session's CSRF token (`csrf.mode: 'token'`): made on first call, the same for the session's life. Hand it to
-   * the page (e.g. `GET /auth/csrf`), which sends it back in the `csrf.header` header with every unsafe request.
-   * @throws SessionNotFoundError when the session has ended
+   * The session's CSRF token (`csrf.mode: 'token'`), made on first call, for the page (e.g. `GET /auth/csrf`) to
+   * send back in the `csrf.header` header with every unsafe request. @throws SessionNotFoundError once it ended
    */
   async csrfToken(session: ActiveSession<TData>): Promise<string> {
     const stored = storedOf(session);
@@ -121,16 +123,15 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   }
 
   /**
-   * Writes one data field (JSON). Only that field changes, and only if the session still exists: a write racing a
-   * logout fails with SessionNotFoundError instead of bringing the session back. A token rotation in between
-   * changes nothing: the session keeps its key.
+   * Writes one data field (JSON) while the session exists: a write racing a logout fails instead of bringing the
+   * session back; a token rotation in between changes nothing. @throws SessionNotFoundError once it ended
    * @throws SessionDataTooLargeError over maxDataBytes (nothing written)
    */
   async set<K extends keyof TData & string>(session: ActiveSession<TData>, key: K, value: TData[K]): Promise<void> {
     setDataField((await this.write(session, key, value)).data, key, value);
   }
 
-  /** Removes one data field. */
+  /** Removes one data field. @throws SessionNotFoundError once the session ended */
   async unset<K extends keyof TData & string>(session: ActiveSession<TData>, key: K): Promise<void> {
     delete (await this.write(session, key, undefined)).data[key];
   }
@@ -145,23 +146,20 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     return stored;
   }
 
-  /** Ends one session (logout); in a request made with it, also clears its cookie. @returns whether it still existed */
+  /** Ends one session (logout), and the cookie of a request made with it. @returns whether it still existed */
   async destroy(session: ActiveSession<TData>, reason: InvalidationReason = 'logout'): Promise<boolean> {
     const stored = storedOf(session);
     return this.end(stored.userId, stored.selector, session.id, reason);
   }
 
-  /**
-   * Ends every session of a user (logout everywhere, or an admin's revoke); in a request made by that user, also
-   * clears its cookie. @returns how many were ended
-   */
+  /** Ends every session of a user (logout everywhere, revoke) and the cookie of their request. @returns how many */
   async destroyAllForUser(userId: string, reason: InvalidationReason = 'logout-all'): Promise<number> {
     const user = String(userId);
     // This instance's own deletes are not reported back to it (tracking NOLOOP), so forget them here.
     this.cache.forgetUser(user);
     const n = await this.store.destroyAllOf(user, reason);
     this.cache.forgetUser(user);
-    this.responder.clear(user);
+    for (const { res } of this.exchanges.pending(user)) this.cookie.clear(res);
     return n;
   }
 
@@ -179,12 +177,11 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     return selector ? this.end(String(userId), selector, id, 'revoked') : false;
   }
 
-  /** Ends one session, and clears the cookie of a request made with it. @returns whether it still existed */
   private async end(userId: string, selector: string, id: string, reason: InvalidationReason): Promise<boolean> {
     this.cache.invalidate(selector);
     const n = await this.store.destroy(userId, [selector], reason);
     this.cache.invalidate(selector);
-    this.responder.clear(userId, (own) => own === id);
+    for (const { res } of this.exchanges.pending(userId, (own) => own === id)) this.cookie.clear(res);
     return n > 0;
   }
 
@@ -197,9 +194,8 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   }
 
   /**
-   * Gives the session a new token and kills the old one at once; the session keeps its id, data and deadlines.
-   * Call it after a privilege change: password change, role elevation, 2FA step-up. In a request made with it, the
-   * new cookie is set.
+   * Gives the session a new token, killing the old one at once (id, data and deadlines stay), and sets its cookie:
+   * call it after a privilege change (password change, role elevation, 2FA step-up).
    * @throws SessionNotFoundError when the session is already gone, or its token was replaced since it was resolved
    */
   async regenerate(session: ActiveSession<TData>): Promise<ActiveSession<TData>> {
@@ -214,7 +210,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
       ...stored, verifier: renewed.verifier, previous: undefined, graceUntil: undefined, rotatedAt: renewed.now,
       lastSeenAt: renewed.now, expiresAt: renewed.expiresAt,
     });
-    const exchange = this.responder.own(session);
-    return exchange ? this.responder.send(exchange, renewed.token, next) : next;
+    const exchange = this.exchanges.exchangeOf(session);
+    return exchange ? this.send(exchange, renewed.token, next) : next;
   }
 }

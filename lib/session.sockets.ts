@@ -1,21 +1,20 @@
 import { Injectable } from '@nestjs/common';
-import { filter, Subscription } from 'rxjs';
+import { filter } from 'rxjs';
 import { SessionEvents } from './events/session.events';
 import type { SessionRequest } from './http/session-request';
 import { attachSession, SOCKET_SESSION_PENDING } from './session.constants';
 import { SessionResolver } from './session.resolver';
 import type { ActiveSession } from './session.types';
 
+type UpgradeRequest = { headers: SessionRequest['headers'] };
+
 /** What the library uses of a `ws` WebSocket or a socket.io Socket, whichever a gateway receives. */
 interface SocketShape {
   close?: (code?: number, reason?: string) => void;
   disconnect?: (close?: boolean) => void;
   once?: (event: string, listener: () => void) => unknown;
-  handshake?: { headers: SessionRequest['headers'] };
+  handshake?: UpgradeRequest;
 }
-
-/** What is read of a WebSocket upgrade request: its headers. */
-type UpgradeRequest = { headers: SessionRequest['headers'] };
 
 /** Close code sent when a socket has no session or its session ends (4000-4999 are for applications). */
 export const SESSION_ENDED_CLOSE_CODE = 4401;
@@ -23,30 +22,23 @@ export const SESSION_ENDED_CLOSE_CODE = 4401;
 const ENDS = new Set(['invalidated', 'expired', 'evicted']);
 
 /**
- * Sessions for WebSocket gateways (`ws` or socket.io). Call `attach(client, request)` in `handleConnection`: it
+ * Sessions for WebSocket gateways (`ws` or socket.io). `attach(client, request)` in `handleConnection`
  * authenticates the handshake's cookie (or bearer token), puts the session where SessionGuard and @Session() find
- * it in message handlers, and disconnects the client the moment its session is invalidated, expires or is evicted,
- * on whichever instance or by Redis (event-driven, no polling). Nest does not wait for handleConnection: a message
- * that arrives while attach() is still resolving waits for it in the guard instead of being refused.
- * With socket.io, `socketIoMiddleware()` authenticates during the handshake instead, so a refused client gets a
- * `connect_error` that says why.
- * @publicApi
+ * it, and disconnects the client the moment its session is invalidated, expires or is evicted, on any instance
+ * (event-driven, no polling). A message arriving while attach() still resolves waits for it in the guard.
+ * With socket.io, `socketIoMiddleware()` authenticates during the handshake, so a refused client learns why. @publicApi
  */
 @Injectable()
 export class SessionSockets {
   /** @internal Nest creates it. */
-  constructor(
-    private readonly resolver: SessionResolver,
-    private readonly events: SessionEvents,
-  ) {}
+  constructor(private readonly resolver: SessionResolver, private readonly events: SessionEvents) {}
 
   /**
    * @param client the `ws` WebSocket or socket.io Socket handleConnection received
-   * @param request the upgrade request (`ws` passes it to handleConnection as the second argument; socket.io
-   *   clients carry it as `client.handshake`)
+   * @param request the upgrade request (`ws` passes it to handleConnection second; socket.io has `client.handshake`)
    * @returns the session, or null after closing the client with code 4401
    */
-  attach(client: object, request?: { headers: SessionRequest['headers'] }): Promise<ActiveSession | null> {
+  attach(client: object, request?: UpgradeRequest): Promise<ActiveSession | null> {
     const socket = client as SocketShape;
     const pending = this.authenticate(socket, request).then((session) => {
       if (!session) disconnect(socket, 'session required');
@@ -72,10 +64,9 @@ export class SessionSockets {
   }
 
   /**
-   * graphql-ws server options for Apollo subscriptions:
-   * `subscriptions: { 'graphql-ws': sockets.graphqlWs() }` in GraphQLModule.forRoot. The connection is authenticated
-   * by its upgrade request's cookie; without a valid session, and when the session ends, the socket is closed with
-   * 4401. SessionGuard and @Session() on subscription resolvers then use the socket's session.
+   * graphql-ws server options for Apollo subscriptions: `subscriptions: { 'graphql-ws': sockets.graphqlWs() }` in
+   * GraphQLModule.forRoot. Authenticates by the upgrade request's cookie; closes with 4401 without a valid session
+   * or when it ends. SessionGuard and @Session() on subscription resolvers then use the socket's session.
    */
   graphqlWs(): { onConnect(ctx: { extra: unknown }): Promise<boolean> } {
     return {
@@ -88,17 +79,11 @@ export class SessionSockets {
 
   /**
    * Mercurius subscription options: `subscription: sockets.mercuriusSubscription()` in GraphQLModule.forRoot.
-   * Mercurius hands the upgrade request only to its `context` function (not to `onConnect`): the session is
-   * authenticated there and the socket goes into the context, where SessionGuard and @Session() find it. Closes
-   * with 4401 as graphqlWs() does.
+   * Mercurius hands the upgrade request only to `context` (not `onConnect`): the session is authenticated there and
+   * the socket put in the context, where SessionGuard and @Session() find it. Closes with 4401 as graphqlWs() does.
    */
   mercuriusSubscription(): { context(socket: object, request: UpgradeRequest): Promise<{ socket: object }> } {
-    return {
-      context: async (socket, request) => {
-        await this.attach(socket, request);
-        return { socket };
-      },
-    };
+    return { context: (socket, request) => this.attach(socket, request).then(() => ({ socket })) };
   }
 
   private async authenticate(socket: SocketShape, request?: UpgradeRequest): Promise<ActiveSession | null> {
@@ -109,7 +94,7 @@ export class SessionSockets {
     const session = token ? await Promise.resolve(this.resolver.resolve(token, req)).catch(() => null) : null;
     if (!session) return null;
     attachSession(socket, session);
-    const ended: Subscription = this.events.events$
+    const ended = this.events.events$
       .pipe(filter((e) => e.id === session.id && ENDS.has(e.type)))
       .subscribe({ next: () => disconnect(socket, 'session ended'), complete: () => disconnect(socket, 'server shutting down') });
     const stop = () => ended.unsubscribe();

@@ -1,12 +1,6 @@
-/**
- * The session a guarded request carries, as `@Session()` gives it. `TData` is the shape of the app's own data.
- * @publicApi
- */
+/** The session a guarded request carries, as `@Session()` gives it; `TData` types the app's own data. @publicApi */
 export interface ActiveSession<TData extends object = Record<string, unknown>> {
-  /**
-   * Public id: safe to show and to use for "sign out this device"; the same for the session's whole life (token
-   * rotation and regenerate keep it). Not the token, nor any part of it.
-   */
+  /** Public id, no part of the token: safe to show and for "sign out this device"; rotation and regenerate keep it. */
   readonly id: string;
   readonly userId: string;
   readonly device: string;
@@ -38,10 +32,7 @@ export interface CreateSessionInput<TData extends object = Record<string, unknow
   device?: string;
   /** Initial data, one Redis hash field per key. */
   data?: Partial<TData>;
-  /**
-   * Remember this device: the session gets the `rememberMe` timeouts and a persistent cookie (Max-Age).
-   * Without it the cookie lasts until the browser closes. @default false
-   */
+  /** Remember this device: `rememberMe` timeouts and a persistent cookie (not a browser-session one). @default false */
   remember?: boolean;
   /** A shorter (or, for remembered sessions, up to rememberMe's) idle timeout for this session. */
   idleTimeoutSeconds?: number;
@@ -51,10 +42,4 @@ export interface CreateSessionInput<TData extends object = Record<string, unknow
 
 /** Why a session was invalidated (event `reason`). @publicApi */
 export type InvalidationReason =
-  | 'logout'
-  | 'logout-all'
-  | 'logout-others'
-  | 'revoked'
-  | 'login'
-  | 'max-sessions'
-  | 'hijack-suspected';
+  'logout' | 'logout-all' | 'logout-others' | 'revoked' | 'login' | 'max-sessions' | 'hijack-suspected';

@@ -8,38 +8,30 @@ function holderOf(ctx: ExecutionContext): unknown {
   const type = ctx.getType<string>();
   // In a WebSocket gateway (and a GraphQL subscription) the session lives on the socket SessionSockets attached.
   if (type === 'ws') return ctx.switchToWs().getClient();
-  if (type === GRAPHQL_CONTEXT_TYPE) {
-    const call = graphqlCall(ctx);
-    return call.socket ?? call.req;
-  }
-  return ctx.switchToHttp().getRequest();
+  if (type !== GRAPHQL_CONTEXT_TYPE) return ctx.switchToHttp().getRequest();
+  const call = graphqlCall(ctx);
+  return call.socket ?? call.req;
 }
 
-function sessionOf(ctx: ExecutionContext): ActiveSession | null {
-  const holder = holderOf(ctx) as Record<symbol, unknown> | undefined;
-  const session = holder?.[REQUEST_SESSION];
+/** The session the guard attached; undefined on a @PublicRoute() without one. */
+function sessionOf(ctx: ExecutionContext): ActiveSession | undefined {
+  const session = (holderOf(ctx) as Record<symbol, ActiveSession | null | undefined> | undefined)?.[REQUEST_SESSION];
   // undefined: the guard never ran on this route, a wiring mistake worth a loud error. null: public route, no session.
   if (session === undefined) throw new Error(NO_ACTIVE_SESSION);
-  return session as ActiveSession | null;
+  return session ?? undefined;
 }
 
 /**
  * The current session, as SessionGuard resolved it: `@Session() session: ActiveSession<MyData>`, or one of its
- * properties: `@Session('userId') userId: string`. No I/O. Undefined on a @PublicRoute() without a session.
- * @publicApi
+ * properties: `@Session('userId') userId: string`. No I/O. Undefined on a @PublicRoute() without a session. @publicApi
  */
 export const Session = createParamDecorator((property: keyof ActiveSession | undefined, ctx: ExecutionContext) => {
   const session = sessionOf(ctx);
-  if (!session) return undefined;
-  return property ? session[property] : session;
+  return property ? session?.[property] : session;
 });
 
-/**
- * One field of the app's session data as of the request's start: `@SessionData('cart') cart?: string[]`.
- * @publicApi
- */
+/** One field of the app's session data as of the request's start: `@SessionData('cart') cart?: string[]`. @publicApi */
 export const SessionData = createParamDecorator((field: string | undefined, ctx: ExecutionContext) => {
-  const session = sessionOf(ctx);
-  if (!session) return undefined;
-  return field ? (session.data as Record<string, unknown>)[field] : session.data;
+  const data = sessionOf(ctx)?.data as Record<string, unknown> | undefined;
+  return field ? data?.[field] : data;
 });

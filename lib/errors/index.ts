@@ -1,8 +1,5 @@
-export { SessionError } from './session.error';
-export { SessionOptionsError } from './session-options.error';
-export { SessionUnavailableError } from './session-unavailable.error';
-export { SessionNotFoundError } from './session-not-found.error';
-export { SessionDataTooLargeError } from './session-data-too-large.error';
-export { SessionLimitError } from './session-limit.error';
+export {
+  SessionError, SessionOptionsError, SessionUnavailableError, SessionNotFoundError, SessionDataTooLargeError,
+  SessionLimitError, SessionCsrfError,
+} from './session.error';
 export { SessionInputError } from './session-input.error';
-export { SessionCsrfError } from './session-csrf.error';

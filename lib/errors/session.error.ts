@@ -1,12 +1,9 @@
 import { HttpException, HttpExceptionOptions } from '@nestjs/common';
+import { DATA_TOO_LARGE, OPTIONS_INVALID, SESSION_LIMIT, SESSION_NOT_FOUND, SESSION_UNAVAILABLE } from './messages';
 
 /** The `extensions.code` GraphQL clients see for each status (Apollo's names where Apollo has one). */
 const GRAPHQL_CODES: Record<number, string> = {
-  400: 'BAD_USER_INPUT',
-  401: 'UNAUTHENTICATED',
-  403: 'FORBIDDEN',
-  409: 'CONFLICT',
-  413: 'PAYLOAD_TOO_LARGE',
+  400: 'BAD_USER_INPUT', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE',
   503: 'SERVICE_UNAVAILABLE',
 };
 
@@ -18,12 +15,10 @@ export interface SessionErrorExtensions {
 }
 
 /**
- * What every error the library throws extends: catch them all with one `instanceof SessionError` (an exception
- * filter, a GraphQL formatter). Each is an HttpException with its status, so a route that lets one through answers
- * with that status and Nest's usual body (`{ statusCode, message, error }`); the class name shows in logs.
- * In a resolver, graphql-js copies `extensions` onto the GraphQL error: clients see `extensions.code`
- * (UNAUTHENTICATED, SERVICE_UNAVAILABLE, FORBIDDEN...) rather than INTERNAL_SERVER_ERROR.
- * @publicApi
+ * What every error of the library extends: one `instanceof SessionError` catches them all. Each is an HttpException
+ * with its status, so a route that lets one through answers with it and Nest's usual body (`{ statusCode, message,
+ * error }`). In a resolver, graphql-js copies `extensions` onto the GraphQL error: clients see `extensions.code`
+ * (UNAUTHENTICATED, SERVICE_UNAVAILABLE, FORBIDDEN...) rather than INTERNAL_SERVER_ERROR. @publicApi
  */
 export class SessionError extends HttpException {
   readonly extensions: SessionErrorExtensions;
@@ -31,5 +26,60 @@ export class SessionError extends HttpException {
   constructor(message: string, status: number, error: string, options?: HttpExceptionOptions) {
     super(HttpException.createBody(message, error, status), status, options);
     this.extensions = { code: GRAPHQL_CODES[status] ?? 'INTERNAL_SERVER_ERROR' };
+  }
+}
+
+/**
+ * Thrown at boot when SessionModule options are invalid, listing every problem with its option's dotted path. An
+ * HttpException only so that one `instanceof SessionError` catches every library error; no client sees it. @publicApi
+ */
+export class SessionOptionsError extends SessionError {
+  constructor(readonly problems: string[]) {
+    super(OPTIONS_INVALID(problems), 500, 'Invalid Session Options');
+  }
+}
+
+/**
+ * Redis could not answer in time (down, failing over, full, slower than `redisCommandTimeoutMs`): 503, so a route
+ * that needs the session fails closed without a filter. The Redis error is its `cause`, for logs only. @publicApi
+ */
+export class SessionUnavailableError extends SessionError {
+  constructor(cause?: unknown) {
+    super(SESSION_UNAVAILABLE, 503, 'Service Unavailable', { cause });
+  }
+}
+
+/** The token is missing, malformed, unknown, expired or invalidated (401); the client is not told which. @publicApi */
+export class SessionNotFoundError extends SessionError {
+  constructor() {
+    super(SESSION_NOT_FOUND, 401, 'Unauthorized');
+  }
+}
+
+/** A write would take the session's data over `maxDataBytes` (413). Nothing was written. @publicApi */
+export class SessionDataTooLargeError extends SessionError {
+  constructor(readonly bytes: number, readonly limit: number) {
+    super(DATA_TOO_LARGE(bytes, limit), 413, 'Payload Too Large');
+  }
+}
+
+/** A login refused: the user is at `maxSessionsPerUser` and `onSessionLimit` is 'refuse' (409). @publicApi */
+export class SessionLimitError extends SessionError {
+  constructor(readonly limit: number) {
+    super(SESSION_LIMIT(limit), 409, 'Conflict');
+  }
+}
+
+/**
+ * An unsafe request that looks forged (403): cross-site by Fetch Metadata or Origin, or without the session's CSRF
+ * token in `token` mode; nothing was done. In GraphQL: FORBIDDEN, and HTTP 403 where the server lets an error set it
+ * (Apollo: `extensions.http.status`; Mercurius: `statusCode`, used when the error leaves `data` null). @publicApi
+ */
+export class SessionCsrfError extends SessionError {
+  readonly statusCode = 403;
+
+  constructor(reason: string) {
+    super(`Cross-site request refused: ${reason}`, 403, 'Forbidden');
+    this.extensions.http = { status: 403 };
   }
 }

@@ -4,21 +4,18 @@ import type { SessionRequest } from '../http/session-request';
 /**
  * A GraphQL resolver call, recognised by shape so the library never imports @nestjs/graphql, graphql or mercurius
  * (optional for users): Nest gives resolvers `[root, args, context, info]`.
- * - Apollo on Express: `context` is what the app's context function returns (`({ req, res }) => ({ req, res })`);
- *   without one Nest's default `{ req }`, and Express's `req.res` is the response.
+ * - Apollo on Express: `context` is what the app's context function returns (`({ req, res }) => ({ req, res })`),
+ *   else Nest's default `{ req }`, with Express's `req.res` the response.
  * - Mercurius on Fastify: `context` carries `reply` (and `reply.request`); Nest adds `req`.
- * - A subscription over graphql-ws: no HTTP exchange; the socket SessionSockets authenticated is in the context
- *   (Apollo: `req.extra.socket`, the graphql-ws context Nest puts as `req`; Mercurius: `socket`, put there by
- *   SessionSockets.mercuriusSubscription()).
- * @internal
+ * - A subscription over graphql-ws: no HTTP exchange; the context holds the socket SessionSockets authenticated
+ *   (Apollo: `req.extra.socket`, Nest putting graphql-ws's context as `req`; Mercurius: `socket`). @internal
  */
-export interface GraphQLCall {
+interface GraphQLCall {
   req?: SessionRequest;
   /** What SessionCookie writes to: Express's response or Fastify's reply. */
   res?: unknown;
-  /** The socket of a subscription. */
   socket?: object;
-  /** `query`, `mutation` or `subscription` (info.operation.operation). */
+  /** `query`, `mutation` or `subscription`. */
   operation?: string;
 }
 

@@ -2,11 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ResolvedSessionOptions } from '../options/session.options';
 import { SessionRequest, headerValue } from './session-request';
 
-/**
- * The hash a session is bound to: User-Agent and/or client IP, per the `binding` option. Only this hash is
- * stored, never the values. Undefined when binding is off.
- * @internal
- */
+/** The hash (never the values) of User-Agent and/or client IP a session is bound to; undefined when off. @internal */
 export function clientBinding(req: SessionRequest | undefined, options: ResolvedSessionOptions['binding']): string | undefined {
   if (!req || (!options.userAgent && !options.ip)) return undefined;
   const parts: string[] = [];
@@ -16,11 +12,10 @@ export function clientBinding(req: SessionRequest | undefined, options: Resolved
 }
 
 /**
- * The client's address with `hops` trusted proxies in front of the app. Each proxy appends the address it received
- * the request from, so only the rightmost `hops` entries of X-Forwarded-For were written by proxies we run; the
- * client writes whatever it likes to the left of them. Counting from the right, as Express's numeric `trust proxy`
- * does: the socket peer is hop 0, the rightmost entry hop 1, and so on; with fewer entries than hops, the furthest
- * one there is.
+ * The client's address with `hops` trusted proxies in front of the app. Each proxy appends the address it got the
+ * request from, so only the rightmost `hops` entries of X-Forwarded-For are ours; the client writes anything left
+ * of them. Counted from the right as Express's numeric `trust proxy` does (socket peer hop 0, rightmost entry hop 1);
+ * with fewer entries than hops, the furthest there is.
  */
 export function clientIp(req: SessionRequest, hops: number): string {
   // Express and Fastify both expose the socket; `raw` is Fastify's Node request.
@@ -30,6 +25,5 @@ export function clientIp(req: SessionRequest, hops: number): string {
   const forwarded = headerValue(req, 'x-forwarded-for');
   if (!forwarded) return peer;
   const entries = forwarded.split(',').map((s) => s.trim()).filter(Boolean);
-  if (entries.length === 0) return peer;
-  return entries[Math.max(0, entries.length - hops)];
+  return entries.length === 0 ? peer : entries[Math.max(0, entries.length - hops)];
 }

@@ -10,11 +10,9 @@ export function isUnsafe(req: SessionRequest): boolean {
 }
 
 /**
- * Why an unsafe request looks cross-site, or null when it does not. Fetch Metadata first (every current browser
- * sends `Sec-Fetch-Site`, and a page cannot forge it); else the `Origin` header against the app's own (the Host it
- * was sent to) and the trusted ones. A request with neither header is no browser's cross-site request (curl, a
- * server, an old browser's same-origin form) and passes.
- * @internal
+ * Why an unsafe request looks cross-site, or null. Fetch Metadata first (every current browser sends it, no page can
+ * forge it); else `Origin` against the Host it was sent to and the trusted origins. A request with neither header is
+ * no browser's cross-site request (curl, a server, an old browser's same-origin form) and passes. @internal
  */
 export function crossSiteReason(req: SessionRequest, options: ResolvedSessionOptions['csrf']): string | null {
   const origin = headerValue(req, 'origin');
@@ -26,14 +24,9 @@ export function crossSiteReason(req: SessionRequest, options: ResolvedSessionOpt
     return `Sec-Fetch-Site is ${site}`;
   }
   if (origin === undefined || trusted) return null;
-  const host = headerValue(req, 'host')?.toLowerCase();
-  let originHost: string | undefined;
-  try {
-    originHost = new URL(origin).host.toLowerCase();
-  } catch {
-    return `Origin ${JSON.stringify(origin)} is not an origin`;
-  }
-  return originHost === host ? null : `Origin ${origin} is not this site`;
+  if (!URL.canParse(origin)) return `Origin ${JSON.stringify(origin)} is not an origin`;
+  const sameHost = new URL(origin).host.toLowerCase() === headerValue(req, 'host')?.toLowerCase();
+  return sameHost ? null : `Origin ${origin} is not this site`;
 }
 
 /** Whether the request carries the session's token in the configured header (constant-time comparison). @internal */

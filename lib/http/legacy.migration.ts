@@ -3,7 +3,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { ResolvedSessionOptions } from '../options/session.options';
 import { SessionMetrics } from '../session.metrics';
-import { assertFieldName, assertPlainText, lifetimeOf } from '../session.input';
+import { checkedLogin, lifetimeOf } from '../session.input';
 import { toActiveSession } from '../session.internals';
 import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from '../session.tokens';
 import type { ActiveSession } from '../session.types';
@@ -13,12 +13,10 @@ import { SessionCookie } from './session.cookie';
 import type { SessionRequest } from './session-request';
 
 /**
- * Moving off express-session + connect-redis without signing anyone out. A request that brings no session of ours
- * but a legacy cookie (`connect.sid=s:<id>.<signature>`) whose signature verifies with one of `legacy.secrets` has its
- * legacy record (`<prefix><id>`, connect-redis's JSON) taken with GETDEL, so of two concurrent requests with one
- * legacy cookie exactly one gets it; the app's `legacy.map` turns it into a user; a new session is created, its cookie
- * set and the legacy cookie cleared. The legacy cookie works once: its record is gone.
- * @internal
+ * Moving off express-session + connect-redis without signing anyone out. A request with no session of ours but a
+ * legacy cookie (`connect.sid=s:<id>.<signature>`) signed with one of `legacy.secrets` has its legacy record
+ * (`<prefix><id>`, connect-redis's JSON) taken with GETDEL, so that it works once, for one of concurrent requests;
+ * `legacy.map` turns it into a user, who gets a new session and cookie; the legacy cookie is cleared. @internal
  */
 @Injectable()
 export class LegacySessionMigration implements OnModuleInit {
@@ -63,12 +61,7 @@ export class LegacySessionMigration implements OnModuleInit {
     }
     const mapped = await legacy.map(record);
     if (!mapped) return null;
-    const userId = String(mapped.userId);
-    const device = mapped.device || 'unknown';
-    assertPlainText('userId', userId);
-    assertPlainText('device', device);
-    const data = mapped.data ?? {};
-    Object.keys(data).forEach(assertFieldName);
+    const { userId, device, data } = checkedLogin(mapped);
     const { token, session } = await this.store.create(userId, device, data, lifetimeOf({ userId }, this.options), {
       binding: clientBinding(req, this.options.binding),
     });
