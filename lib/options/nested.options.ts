@@ -1,14 +1,9 @@
 import { IsArray, IsOptional, IsString, Matches } from 'class-validator';
 import {
-  got, OptionalBoolean, OptionalCookieName, OptionalNonNegativeInt, OptionalOneOf, OptionalPositiveInt, OptionalString,
+  must, OptionalBoolean, OptionalCookieName, OptionalNonNegativeInt, OptionalOneOf, OptionalPositiveInt, OptionalString,
 } from './option.validators';
 
-// The nested groups of SessionModuleOptions, one class each: validated as nested objects, documented once.
-
-/**
- * Cookie settings. HttpOnly is always on: a session cookie readable from script is an XSS-to-takeover path.
- * @publicApi
- */
+/** Cookie settings. HttpOnly is always on: a cookie readable from script is an XSS-to-takeover path. @publicApi */
 export class SessionCookieOptions {
   /** Cookie name. @default 'sid' */
   @OptionalCookieName()
@@ -28,7 +23,7 @@ export class SessionCookieOptions {
 
   /** Path attribute. @default '/' */
   @IsOptional()
-  @Matches(/^\/[^;\s]*$/, { message: (a) => `must start with / and contain no ; or spaces${got(a)}` })
+  @Matches(/^\/[^;\s]*$/, must('start with / and contain no ; or spaces'))
   path?: string;
 }
 
@@ -47,30 +42,25 @@ export class SessionCacheOptions {
   maxStalenessMs?: number;
 
   /**
-   * How this instance learns that a cached session changed or ended on another instance:
-   * - `auto`: Redis server-assisted tracking where Redis allows it (CLIENT TRACKING with REDIRECT), else `events`;
-   * - `tracking`: tracking only; where Redis refuses it the cache is bypassed (every request goes to Redis);
-   * - `events`: the library's own events on its Pub/Sub channel (what Cluster and managed Redis get with `auto`).
-   * In every mode the cache is emptied and bypassed while the connection that carries invalidations is down.
+   * How this instance learns that a cached session changed or ended elsewhere: `tracking`, Redis server-assisted
+   * tracking (CLIENT TRACKING with REDIRECT; where Redis refuses it the cache is bypassed); `events`, the library's
+   * events on its Pub/Sub channel; `auto`, tracking where Redis allows it (not Cluster, often not managed Redis),
+   * else events. In every mode the cache is emptied and bypassed while the invalidation connection is down.
    * @default 'auto'
    */
   @OptionalOneOf(['auto', 'tracking', 'events'])
   invalidation?: 'auto' | 'tracking' | 'events';
 
   /**
-   * The idle expiry in Redis is pushed forward at most once per this many seconds for a cached session, so the
-   * effective idle timeout is between `idleTimeoutSeconds - refreshIntervalSeconds` and `idleTimeoutSeconds`.
-   * @default a tenth of idleTimeoutSeconds (at least 1)
+   * A cached session's idle expiry in Redis moves forward at most once per this many seconds, so the effective idle
+   * timeout lies between `idleTimeoutSeconds - refreshIntervalSeconds` and `idleTimeoutSeconds`.
+   * @default a tenth of idleTimeoutSeconds
    */
   @OptionalPositiveInt()
   refreshIntervalSeconds?: number;
 }
 
-/**
- * Timeouts of sessions created with `remember: true` (a persistent cookie). They are also the caps for such
- * sessions' own per-session timeouts.
- * @publicApi
- */
+/** Timeouts of sessions created with `remember: true` (persistent cookie); also caps their own timeouts. @publicApi */
 export class SessionRememberMeOptions {
   /** Idle timeout of remembered sessions. @default 604800 (7 days) */
   @OptionalPositiveInt()
@@ -82,8 +72,8 @@ export class SessionRememberMeOptions {
 }
 
 /**
- * Binds a session to the client that created it (OWASP: binding for detection). Only hashes are stored. A request
- * whose User-Agent or IP no longer matches ends the session (event reason `hijack-suspected`) and gets 401.
+ * Binds a session to the client that created it (OWASP: binding for detection; only hashes are stored). A mismatch
+ * ends the session (event reason `hijack-suspected`) and answers 401.
  * @publicApi
  */
 export class SessionBindingOptions {
@@ -96,25 +86,21 @@ export class SessionBindingOptions {
   ip?: boolean;
 
   /**
-   * How many proxies you run in front of the app (hop count). 0: X-Forwarded-For is ignored and the socket's address
-   * is the client's. N: the client is the Nth entry from the right of X-Forwarded-For (the entries left of it are
-   * written by the client and never trusted). Express's `trust proxy` takes the same number. @default 0
+   * Proxies in front of the app (hop count), as Express's `trust proxy`. 0: the socket's address is the client's.
+   * N: the Nth X-Forwarded-For entry from the right (entries left of it come from the client, never trusted).
+   * @default 0
    */
   @OptionalNonNegativeInt()
   trustProxy?: number;
 }
 
-/**
- * Periodic token rotation: a session in use gets a new token every `everySeconds` (the old one keeps working for
- * `graceSeconds`, for requests already in flight). Limits how long a stolen token stays useful.
- * @publicApi
- */
+/** Periodic token rotation of sessions in use: limits how long a stolen token stays useful. @publicApi */
 export class SessionRotationOptions {
   /** Rotate the token of a session in use this often; 0 turns rotation off. Must be above `graceSeconds`. @default 0 */
   @OptionalNonNegativeInt()
   everySeconds?: number;
 
-  /** How long the previous token still works after a rotation. @default 30 */
+  /** How long the previous token still works after a rotation (requests in flight). @default 30 */
   @OptionalNonNegativeInt()
   graceSeconds?: number;
 }
@@ -126,9 +112,8 @@ export class SessionEventsOptions {
   enabled?: boolean;
 
   /**
-   * At boot, add the `notify-keyspace-events` flags the library needs with CONFIG SET. Off by default because
-   * managed Redis services often forbid CONFIG; when off, missing flags are reported as a warning.
-   * @default false
+   * At boot, add the `notify-keyspace-events` flags the library needs with CONFIG SET; when off (managed Redis often
+   * forbids CONFIG), missing flags are logged as a warning. @default false
    */
   @OptionalBoolean()
   configureKeyspaceNotifications?: boolean;
@@ -142,30 +127,25 @@ export class SessionEventsOptions {
   sweepBatchSize?: number;
 }
 
-/**
- * Cross-site request forgery protection for routes behind SessionGuard (see README "CSRF"). SameSite=Lax is a floor:
- * `origin` refuses unsafe requests (POST, PUT, PATCH, DELETE) that a browser marks cross-site; `token` also requires
- * the session's synchronizer token in a header.
- * @publicApi
- */
+/** CSRF protection beyond SameSite=Lax for routes behind SessionGuard (README "CSRF"). @publicApi */
 export class SessionCsrfOptions {
   /**
-   * `off`; `origin`: refuse unsafe requests whose `Sec-Fetch-Site` is `cross-site` or `same-site`, or, where a browser
-   * sends no Fetch Metadata, whose `Origin` is not the app's own (nor trusted); `token`: `origin`, and unsafe requests
-   * made with a session must carry its token (SessionService.csrfToken) in `header`. @default 'off'
+   * `off`; `origin`: refuse unsafe requests (POST, PUT, PATCH, DELETE) whose `Sec-Fetch-Site` is `cross-site` or
+   * `same-site`, or, without Fetch Metadata, whose `Origin` is not the app's own nor trusted; `token`: `origin`, and
+   * unsafe requests with a session must carry its token (SessionService.csrfToken) in `header`. @default 'off'
    */
   @OptionalOneOf(['off', 'origin', 'token'])
   mode?: 'off' | 'origin' | 'token';
 
   /** Other origins whose unsafe requests are accepted, e.g. `['https://admin.example.com']`. @default [] */
   @IsOptional()
-  @IsArray({ message: (a) => `must be an array of origins${got(a)}` })
-  @Matches(/^https?:\/\/[^/\s]+$/, { each: true, message: (a) => `must be origins like https://example.com${got(a)}` })
+  @IsArray(must('be an array of origins'))
+  @Matches(/^https?:\/\/[^/\s]+$/, { each: true, ...must('be origins like https://example.com') })
   trustedOrigins?: string[];
 
   /** The request header that carries the token in `token` mode. @default 'x-csrf-token' */
   @IsOptional()
-  @Matches(/^[a-z0-9-]{1,64}$/, { message: (a) => `must be a lower-case header name${got(a)}` })
+  @Matches(/^[a-z0-9-]{1,64}$/, must('be a lower-case header name'))
   header?: string;
 }
 
@@ -177,8 +157,8 @@ export interface LegacySessionMapping {
 }
 
 /**
- * Signs in users who still hold an express-session + connect-redis cookie (or @fastify/session with a Redis store),
- * once, without a login: see README "Migrating from express-session". Remove the option once `until` has passed.
+ * Signs in, once, users who still hold an express-session + connect-redis (or @fastify/session + Redis) cookie: see
+ * README "Migrating from express-session". Remove the option once `until` has passed.
  * @publicApi
  */
 export class SessionLegacyOptions {
@@ -187,8 +167,8 @@ export class SessionLegacyOptions {
   cookieName?: string;
 
   /** The secrets the legacy cookie was signed with, newest first (express-session's `secret`, as an array). */
-  @IsArray({ message: (a) => `must be a non-empty array of strings${got(a)}` })
-  @IsString({ each: true, message: (a) => `must be a non-empty array of strings${got(a)}` })
+  @IsArray(must('be a non-empty array of strings'))
+  @IsString({ each: true, ...must('be a non-empty array of strings') })
   secrets: string[];
 
   /** Prefix of the legacy records (connect-redis's `prefix`). @default 'sess:' */

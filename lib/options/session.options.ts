@@ -1,37 +1,21 @@
 import type { RedisOptions } from 'ioredis';
 import { IsOptional, Matches, Max, MaxLength } from 'class-validator';
 import {
-  SessionBindingOptions,
-  SessionCacheOptions,
-  SessionCookieOptions,
-  SessionCsrfOptions,
-  SessionEventsOptions,
-  SessionLegacyOptions,
-  SessionRememberMeOptions,
-  SessionRotationOptions,
+  SessionBindingOptions, SessionCacheOptions, SessionCookieOptions, SessionCsrfOptions, SessionEventsOptions,
+  SessionLegacyOptions, SessionRememberMeOptions, SessionRotationOptions,
 } from './nested.options';
 import {
-  got,
-  OptionalBoolean,
-  OptionalNested,
-  OptionalNonNegativeInt,
-  OptionalOneOf,
-  OptionalPositiveInt,
-  OptionalString,
+  must, OptionalBoolean, OptionalNested, OptionalNonNegativeInt, OptionalOneOf, OptionalPositiveInt, OptionalString,
 } from './option.validators';
 
-/**
- * An ioredis `Redis` or `Cluster` the app owns, from its own copy of ioredis 5 or 6: recognised by shape (not
- * `instanceof`), used as is and never closed by the library.
- * @publicApi
- */
+/** An ioredis `Redis` or `Cluster` the app owns (ioredis 5 or 6): used as is and never closed. @publicApi */
 export interface SessionRedisClient {
   readonly isCluster: boolean;
   duplicate(...args: never[]): unknown;
   sendCommand(...args: never[]): unknown;
 }
 
-/** Where the sessions live: a URL, ioredis options, Sentinel/Cluster descriptions, or a client the app owns. @publicApi */
+/** Where sessions live: a URL, ioredis options, a Sentinel/Cluster description or the app's client. @publicApi */
 export type SessionRedisConnection =
   | string
   | RedisOptions
@@ -41,15 +25,14 @@ export type SessionRedisConnection =
 /** Options of SessionModule.forRoot / forRootAsync. Units are in the names. @publicApi */
 export class SessionModuleOptions {
   /**
-   * Redis connection: a URL (`redis://host:6379/0`), ioredis options, `{ sentinels, name }`,
-   * `{ cluster: { nodes } }`, or an existing ioredis client. A client passed in is used as is and never closed by
-   * the library; clients the library opens get fail-fast settings (see README).
+   * A URL (`redis://host:6379/0`), ioredis options, `{ sentinels, name }`, `{ cluster: { nodes } }`, or a client the
+   * app owns (a SessionRedisClient). Clients the library opens get fail-fast settings (see README).
    */
   redis: SessionRedisConnection;
 
-  /** Prefix of every key the library writes. Must not contain `{` or `}` (they carry Cluster hash tags). @default 'sess:' */
+  /** Prefix of every key the library writes; no `{` or `}` (they carry Cluster hash tags). @default 'sess:' */
   @IsOptional()
-  @Matches(/^[^{}\s]{0,64}$/, { message: (a) => `must be up to 64 characters without braces or spaces${got(a)}` })
+  @Matches(/^[^{}\s]{0,64}$/, must('be up to 64 characters without braces or spaces'))
   keyPrefix?: string;
 
   /** Sliding idle timeout: a session unused this long expires. @default 1800 */
@@ -64,22 +47,18 @@ export class SessionModuleOptions {
   @OptionalNested(SessionCookieOptions)
   cookie?: SessionCookieOptions;
 
-  /** Most bytes of data (field names + JSON values) one session may hold. @default 16384 */
+  /** Most bytes of data (field names + JSON values, as stored, so compressed) one session may hold. @default 16384 */
   @OptionalPositiveInt()
-  @Max(16 * 1024 * 1024, { message: (a) => `must be at most 16777216${got(a)}` })
+  @Max(16 * 1024 * 1024, must('be at most 16777216'))
   maxDataBytes?: number;
 
-  /**
-   * Compress data values of at least this many bytes of JSON (brotli, marked so reads know); 0 turns it off.
-   * For large carts or preferences; `maxDataBytes` counts the stored (compressed) size. @default 0
-   */
+  /** Compress (brotli) data values whose JSON has at least this many bytes; 0 turns it off. @default 0 */
   @OptionalNonNegativeInt()
   compressValuesOverBytes?: number;
 
   /**
-   * Send the session reads of all requests that arrive in one event-loop turn as one script call (standalone and
-   * Sentinel; Cluster always sends one per request). Under load it cuts the per-request cost of the socket write
-   * and of ioredis itself; a lone request waits one setImmediate. @default true
+   * Send the session reads of one event-loop turn as one script call (not on Cluster): cheaper per request under
+   * load; a lone request waits one setImmediate. @default true
    */
   @OptionalBoolean()
   batchTouches?: boolean;
@@ -96,10 +75,7 @@ export class SessionModuleOptions {
   @OptionalNested(SessionCacheOptions)
   cache?: SessionCacheOptions;
 
-  /**
-   * Check at boot that the Redis deployment can keep sessions (persistence, eviction policy, notification flags)
-   * and log what is at risk. Read-only. @default true
-   */
+  /** At boot, read whether Redis can keep sessions (persistence, eviction, notifications); log risks. @default true */
   @OptionalBoolean()
   checkRedisAtBoot?: boolean;
 
@@ -107,7 +83,7 @@ export class SessionModuleOptions {
   @OptionalBoolean()
   strictRedisChecks?: boolean;
 
-  /** Also accept `Authorization: Bearer <token>` (non-browser clients; the same guard and sessions). @default false */
+  /** Also accept `Authorization: Bearer <token>` (non-browser clients; same guard and sessions). @default false */
   @OptionalBoolean()
   acceptBearerToken?: boolean;
 
@@ -151,14 +127,9 @@ export class SessionModuleOptions {
 /** Every option given, nested ones too: what the defaults fill in. */
 type Filled<T> = { [K in keyof T]-?: NonNullable<T[K]> extends object ? Required<NonNullable<T[K]>> : NonNullable<T[K]> };
 
-/**
- * Options after defaults are applied: what every provider sees. Derived from the option classes, so an option is
- * declared once; only the derived fields are written out.
- * @internal
- */
-export type ResolvedSessionOptions = Omit<Filled<Omit<SessionModuleOptions, 'redis'>>, 'cookie' | 'cache' | 'legacy'> & {
+/** Options after defaults are applied: what every provider sees. Derived, so an option is declared once. @internal */
+export type ResolvedSessionOptions = Filled<Omit<SessionModuleOptions, 'cookie' | 'cache' | 'legacy'>> & {
   legacy?: SessionLegacyOptions;
-  redis: SessionRedisConnection;
   /** `domain` stays optional (unset is safest); HttpOnly is always on. */
   cookie: Required<Omit<SessionCookieOptions, 'domain'>> & { domain?: string; httpOnly: true };
   /** `refreshIntervalSeconds`, in ms, with its default (a tenth of the idle timeout) applied. */
