@@ -36,16 +36,13 @@ export class SessionModuleOptions {
   keyPrefix?: string;
 
   /** Sliding idle timeout: a session unused this long expires. @default 1800 */
-  @OptionalPositiveInt()
-  idleTimeoutSeconds?: number;
+  @OptionalPositiveInt() idleTimeoutSeconds?: number;
 
   /** Absolute lifetime from creation; sliding never extends a session past it. @default 86400 */
-  @OptionalPositiveInt()
-  absoluteTimeoutSeconds?: number;
+  @OptionalPositiveInt() absoluteTimeoutSeconds?: number;
 
   /** Cookie attributes. */
-  @OptionalNested(SessionCookieOptions)
-  cookie?: SessionCookieOptions;
+  @OptionalNested(SessionCookieOptions) cookie?: SessionCookieOptions;
 
   /** Most bytes of data (field names + JSON values, as stored, so compressed) one session may hold. @default 16384 */
   @OptionalPositiveInt()
@@ -53,70 +50,55 @@ export class SessionModuleOptions {
   maxDataBytes?: number;
 
   /** Compress (brotli) data values whose JSON has at least this many bytes; 0 turns it off. @default 0 */
-  @OptionalNonNegativeInt()
-  compressValuesOverBytes?: number;
+  @OptionalNonNegativeInt() compressValuesOverBytes?: number;
 
   /**
    * Send the session reads of one event-loop turn as one script call (not on Cluster): cheaper per request under
    * load; a lone request waits one setImmediate. @default true
    */
-  @OptionalBoolean()
-  batchTouches?: boolean;
+  @OptionalBoolean() batchTouches?: boolean;
 
   /** Each Redis command fails after this many ms (the request then gets 503). @default 1000 */
-  @OptionalPositiveInt()
-  redisCommandTimeoutMs?: number;
+  @OptionalPositiveInt() redisCommandTimeoutMs?: number;
 
   /** Events and cleanup. */
-  @OptionalNested(SessionEventsOptions)
-  events?: SessionEventsOptions;
+  @OptionalNested(SessionEventsOptions) events?: SessionEventsOptions;
 
   /** Local cache of hot sessions. */
-  @OptionalNested(SessionCacheOptions)
-  cache?: SessionCacheOptions;
+  @OptionalNested(SessionCacheOptions) cache?: SessionCacheOptions;
 
   /** At boot, read whether Redis can keep sessions (persistence, eviction, notifications); log risks. @default true */
-  @OptionalBoolean()
-  checkRedisAtBoot?: boolean;
+  @OptionalBoolean() checkRedisAtBoot?: boolean;
 
   /** Stop boot when that check finds a risk, instead of warning. @default false */
-  @OptionalBoolean()
-  strictRedisChecks?: boolean;
+  @OptionalBoolean() strictRedisChecks?: boolean;
 
   /** Also accept `Authorization: Bearer <token>` (non-browser clients; same guard and sessions). @default false */
-  @OptionalBoolean()
-  acceptBearerToken?: boolean;
+  @OptionalBoolean() acceptBearerToken?: boolean;
 
   /** Most live sessions one user may have; 0 means no limit. @default 0 */
-  @OptionalNonNegativeInt()
-  maxSessionsPerUser?: number;
+  @OptionalNonNegativeInt() maxSessionsPerUser?: number;
 
   /**
    * At the limit, a new login ends the oldest session (`evict-oldest`, event reason `max-sessions`) or is refused
    * with SessionLimitError (409). @default 'evict-oldest'
    */
-  @OptionalOneOf(['evict-oldest', 'refuse'])
-  onSessionLimit?: 'evict-oldest' | 'refuse';
+  @OptionalOneOf(['evict-oldest', 'refuse']) onSessionLimit?: 'evict-oldest' | 'refuse';
 
   /** Timeouts of remembered sessions. */
-  @OptionalNested(SessionRememberMeOptions)
-  rememberMe?: SessionRememberMeOptions;
+  @OptionalNested(SessionRememberMeOptions) rememberMe?: SessionRememberMeOptions;
 
   /** Rotate tokens of sessions in use every N seconds. Off by default. */
-  @OptionalNested(SessionRotationOptions)
-  rotation?: SessionRotationOptions;
+  @OptionalNested(SessionRotationOptions) rotation?: SessionRotationOptions;
 
   /** Hijack detection by binding sessions to the client. Off by default. */
-  @OptionalNested(SessionBindingOptions)
-  binding?: SessionBindingOptions;
+  @OptionalNested(SessionBindingOptions) binding?: SessionBindingOptions;
 
   /** Cross-site request forgery protection for routes behind SessionGuard. Off by default. */
-  @OptionalNested(SessionCsrfOptions)
-  csrf?: SessionCsrfOptions;
+  @OptionalNested(SessionCsrfOptions) csrf?: SessionCsrfOptions;
 
   /** Migration from express-session + connect-redis: a legacy cookie signs its user in once. Off by default. */
-  @OptionalNested(SessionLegacyOptions)
-  legacy?: SessionLegacyOptions;
+  @OptionalNested(SessionLegacyOptions) legacy?: SessionLegacyOptions;
 
   /** Name of this app instance in events (`instance`). @default `<hostname>:<pid>:<random>` */
   @OptionalString()
