@@ -1,39 +1,31 @@
 import { IsArray, IsOptional, IsString, Matches } from 'class-validator';
 import {
-  must, OptionalBoolean, OptionalCookieName, OptionalNonNegativeInt, OptionalOneOf, OptionalPositiveInt, OptionalString,
+  must, OptionalBoolean, OptionalCookieName, OptionalMatches, OptionalNonNegativeInt, OptionalOneOf,
+  OptionalPositiveInt, OptionalString,
 } from './option.validators';
 
 /** Cookie settings. HttpOnly is always on: a cookie readable from script is an XSS-to-takeover path. @publicApi */
 export class SessionCookieOptions {
   /** Cookie name. @default 'sid' */
   @OptionalCookieName() name?: string;
-
   /** Send only over HTTPS. Turn on in production. @default false */
   @OptionalBoolean() secure?: boolean;
-
   /** SameSite attribute. `none` requires `secure`. @default 'lax' */
   @OptionalOneOf(['lax', 'strict', 'none']) sameSite?: 'lax' | 'strict' | 'none';
-
   /** Domain attribute; leave unset to bind the cookie to the exact host (safest). @default undefined */
   @OptionalString() domain?: string;
-
   /** Path attribute. @default '/' */
-  @IsOptional()
-  @Matches(/^\/[^;\s]*$/, must('start with / and contain no ; or spaces'))
-  path?: string;
+  @OptionalMatches(/^\/[^;\s]*$/, 'start with / and contain no ; or spaces') path?: string;
 }
 
 /** The per-instance cache of resolved sessions (see README "Events and the local cache"). @publicApi */
 export class SessionCacheOptions {
   /** Keep hot sessions in memory so that a request costs no Redis round trip. @default false */
   @OptionalBoolean() enabled?: boolean;
-
   /** Most sessions kept (LRU). @default 10000 */
   @OptionalPositiveInt() maxEntries?: number;
-
   /** Longest time a cached session is trusted without Redis confirming it, in ms. @default 30000 */
   @OptionalPositiveInt() maxStalenessMs?: number;
-
   /**
    * How this instance learns that a cached session changed or ended elsewhere: `tracking`, Redis server-assisted
    * tracking (CLIENT TRACKING with REDIRECT; where Redis refuses it, the cache is bypassed); `events`, the library's
@@ -41,7 +33,6 @@ export class SessionCacheOptions {
    * every mode the cache is emptied and bypassed while the invalidation connection is down. @default 'auto'
    */
   @OptionalOneOf(['auto', 'tracking', 'events']) invalidation?: 'auto' | 'tracking' | 'events';
-
   /**
    * A cached session's idle expiry in Redis moves forward at most once per this many seconds, so the effective idle
    * timeout lies between `idleTimeoutSeconds - refreshIntervalSeconds` and `idleTimeoutSeconds`. @default idle / 10
@@ -53,23 +44,19 @@ export class SessionCacheOptions {
 export class SessionRememberMeOptions {
   /** Idle timeout of remembered sessions. @default 604800 (7 days) */
   @OptionalPositiveInt() idleTimeoutSeconds?: number;
-
   /** Absolute lifetime of remembered sessions; also the cookie's Max-Age. @default 2592000 (30 days) */
   @OptionalPositiveInt() absoluteTimeoutSeconds?: number;
 }
 
 /**
  * Binds a session to the client that created it (OWASP: binding for detection; only hashes are stored). A mismatch
- * ends the session (event reason `hijack-suspected`) and answers 401.
- * @publicApi
+ * ends the session (event reason `hijack-suspected`) and answers 401. @publicApi
  */
 export class SessionBindingOptions {
   /** Bind to the User-Agent header. @default false */
   @OptionalBoolean() userAgent?: boolean;
-
   /** Bind to the client IP. Mobile users change IPs often: expect sign-outs. @default false */
   @OptionalBoolean() ip?: boolean;
-
   /**
    * Proxies in front of the app (hop count), as Express's `trust proxy`. 0: the socket's address is the client's.
    * N: the Nth X-Forwarded-For entry from the right (those left of it come from the client: never trusted). @default 0
@@ -81,7 +68,6 @@ export class SessionBindingOptions {
 export class SessionRotationOptions {
   /** Rotate the token of a session in use this often; 0 turns rotation off. Must be above `graceSeconds`. @default 0 */
   @OptionalNonNegativeInt() everySeconds?: number;
-
   /** How long the previous token still works after a rotation (requests in flight). @default 30 */
   @OptionalNonNegativeInt() graceSeconds?: number;
 }
@@ -90,16 +76,13 @@ export class SessionRotationOptions {
 export class SessionEventsOptions {
   /** Publish created/invalidated events and listen for them and for Redis expiry/eviction. @default true */
   @OptionalBoolean() enabled?: boolean;
-
   /**
    * At boot, add the `notify-keyspace-events` flags the library needs with CONFIG SET; when off (managed Redis often
    * forbids CONFIG), missing flags are logged as a warning. @default false
    */
   @OptionalBoolean() configureKeyspaceNotifications?: boolean;
-
   /** Seconds between cleanup sweeps of user indexes (one instance at a time runs it); 0 turns it off. @default 300 */
   @OptionalNonNegativeInt() sweepIntervalSeconds?: number;
-
   /** SCAN COUNT per sweep step: keeps every single Redis command short. @default 500 */
   @OptionalPositiveInt() sweepBatchSize?: number;
 }
@@ -112,46 +95,33 @@ export class SessionCsrfOptions {
    * unsafe requests with a session must carry its token (SessionService.csrfToken) in `header`. @default 'off'
    */
   @OptionalOneOf(['off', 'origin', 'token']) mode?: 'off' | 'origin' | 'token';
-
   /** Other origins whose unsafe requests are accepted, e.g. `['https://admin.example.com']`. @default [] */
   @IsOptional()
   @IsArray(must('be an array of origins'))
   @Matches(/^https?:\/\/[^/\s]+$/, { each: true, ...must('be origins like https://example.com') })
   trustedOrigins?: string[];
-
   /** The request header that carries the token in `token` mode. @default 'x-csrf-token' */
-  @IsOptional()
-  @Matches(/^[a-z0-9-]{1,64}$/, must('be a lower-case header name'))
-  header?: string;
+  @OptionalMatches(/^[a-z0-9-]{1,64}$/, 'be a lower-case header name') header?: string;
 }
 
 /** What a legacy session record becomes: the new session's user, device and data; null refuses it (no session). */
-export interface LegacySessionMapping {
-  userId: string;
-  device?: string;
-  data?: Record<string, unknown>;
-}
+export interface LegacySessionMapping { userId: string; device?: string; data?: Record<string, unknown> }
 
 /**
- * Signs in, once, users who still hold an express-session + connect-redis (or @fastify/session + Redis) cookie: see
- * README "Migrating from express-session". Remove the option once `until` has passed.
- * @publicApi
+ * Signs in, once, users who still hold an express-session + connect-redis (or @fastify/session + Redis) cookie:
+ * README "Migrating from express-session". Remove the option once `until` has passed. @publicApi
  */
 export class SessionLegacyOptions {
   /** The legacy cookie's name. @default 'connect.sid' */
   @OptionalCookieName() cookieName?: string;
-
   /** The secrets the legacy cookie was signed with, newest first (express-session's `secret`, as an array). */
   @IsArray(must('be a non-empty array of strings'))
   @IsString({ each: true, ...must('be a non-empty array of strings') })
   secrets: string[];
-
   /** Prefix of the legacy records (connect-redis's `prefix`). @default 'sess:' */
   @OptionalString() prefix?: string;
-
   /** Turns a legacy record (connect-redis's JSON: `{ cookie, ...yourFields }`) into the new session, or refuses it. */
   map: (record: Record<string, unknown>) => LegacySessionMapping | null | Promise<LegacySessionMapping | null>;
-
   /** After this date legacy cookies are ignored (and boot says the option can go). @default no end */
   @IsOptional() until?: Date;
 }

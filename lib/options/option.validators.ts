@@ -4,8 +4,7 @@ import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Min, ValidateNes
 
 /**
  * The shapes SessionModule options take, one decorator each. `must(…)` is the message users see at boot
- * (`idleTimeoutSeconds must be a positive integer, got -5`).
- * @internal
+ * (`idleTimeoutSeconds must be a positive integer, got -5`). @internal
  */
 export const must = (text: string) => ({
   message: (a: ValidationArguments) => `must ${text}, got ${JSON.stringify(a.value)}`,
@@ -25,7 +24,8 @@ export const OptionalBoolean = () => applyDecorators(IsOptional(), booleanFromSt
 export const OptionalOneOf = (values: readonly string[]) =>
   applyDecorators(IsOptional(), IsIn(values as string[], must(`be one of ${values.join(', ')}`)));
 export const OptionalString = () => applyDecorators(IsOptional(), IsString(must('be a string')));
-export const OptionalCookieName = () =>
-  applyDecorators(IsOptional(), Matches(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, must('be a valid cookie name')));
+export const OptionalMatches = (pattern: RegExp, text: string) =>
+  applyDecorators(IsOptional(), Matches(pattern, must(text)));
+export const OptionalCookieName = () => OptionalMatches(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'be a valid cookie name');
 /** A nested options object, validated as an instance of `cls`. */
 export const OptionalNested = (cls: new () => object) => applyDecorators(IsOptional(), ValidateNested(), Type(() => cls));

@@ -53,10 +53,8 @@ export function resolveSessionOptions(raw: SessionModuleOptions): ResolvedSessio
     ...checkRedis(redis),
     ...flatten(validateSync(given, { forbidUnknownValues: false, whitelist: false, stopAtFirstError: true })),
   ];
-  const o = withDefaults(DEFAULT_SESSION_OPTIONS, given) as Omit<ResolvedSessionOptions, 'instanceId'> & {
-    cache: { refreshIntervalSeconds?: number };
-    instanceId?: string;
-  };
+  const o = withDefaults(DEFAULT_SESSION_OPTIONS, given) as Omit<ResolvedSessionOptions, 'instanceId'> &
+    Pick<SessionModuleOptions, 'cache' | 'instanceId'>;
   const idle = o.idleTimeoutSeconds;
   const refreshMs = (o.cache.refreshIntervalSeconds ?? idle / 10) * 1000;
   const cross = failing([
@@ -97,6 +95,4 @@ function withDefaults(defaults: object, given: object): object {
   return out;
 }
 
-function isPlain(v: unknown): v is object {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+const isPlain = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
