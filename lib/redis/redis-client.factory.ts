@@ -63,7 +63,7 @@ export function createRedisClient(
     sentinelCommandTimeout: options.redisCommandTimeoutMs,
     // Off: ioredis's FailoverDetector disconnects on +switch-master, and if that lands while a reconnect resolves the
     // master, ioredis takes it for a manual close and the client ends for good (every later request 503). Covered
-    // otherwise: Sentinel kills a demoted master's clients, `socketTimeout` drops one to a hung master, and READONLY:
+    // otherwise: Sentinel kills a demoted master's clients, `socketTimeout` drops one to a hung master; READONLY below.
     failoverDetector: false,
     // A master demoted while we stayed connected answers writes with READONLY: reconnect, which asks Sentinel for
     // the new master. The failed command itself answers 503 (no replay of writes).
@@ -72,10 +72,7 @@ export function createRedisClient(
   });
 }
 
-/**
- * `{ cluster: { nodes, options? } }`. Every key of one user shares a hash tag, so each script runs on one node and
- * routing is ioredis's job (MOVED/ASK, slot refresh after a failover).
- */
+/** `{ cluster: { nodes, options? } }`. A user's keys share a hash tag: each script runs on one node, ioredis routes. */
 function createClusterClient({ nodes, options = {} }: ClusterConnection['cluster'], failFast: RedisOptions): Cluster {
   const { redisOptions, ...clusterOptions } = options as ClusterOptions;
   // ioredis ignores these in `redisOptions` (it sets them on node connections itself); cluster-level ones are below.

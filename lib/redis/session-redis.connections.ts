@@ -50,9 +50,8 @@ export class SessionRedisConnections implements OnModuleInit, OnApplicationShutd
   }
 
   /**
-   * Connects the command client once; every provider that needs Redis at boot awaits this (Nest runs the
-   * onModuleInit hooks of one module concurrently). Never rejects: boot goes on while Redis is down, requests
-   * answer 503 until it is reachable, and ioredis keeps reconnecting.
+   * Connects the command client once; every provider that needs Redis at boot awaits this (Nest runs one module's
+   * onModuleInit hooks concurrently). Never rejects: boot goes on while Redis is down (503s), ioredis reconnects.
    */
   connect(): Promise<void> {
     this.connecting ??= (async () => {
@@ -62,13 +61,11 @@ export class SessionRedisConnections implements OnModuleInit, OnApplicationShutd
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error('no connection within the boot deadline')), 5000);
       });
-      try {
-        await Promise.race([this.command.connect(), deadline]);
-      } catch (err) {
-        this.logger.warn(`Redis not reachable at boot (${(err as Error).message}); session routes answer 503 until it is`);
-      } finally {
-        clearTimeout(timer);
-      }
+      await Promise.race([this.command.connect(), deadline])
+        .catch((err: Error) => {
+          this.logger.warn(`Redis not reachable at boot (${err.message}); session routes answer 503 until it is`);
+        })
+        .finally(() => clearTimeout(timer));
     })();
     return this.connecting;
   }
