@@ -66,7 +66,6 @@ export class SessionMetrics {
 export const REDIS_OPERATIONS = ['create', 'touch', 'set', 'get', 'destroy', 'list', 'renew', 'report', 'migrate'] as const;
 export type RedisOperation = (typeof REDIS_OPERATIONS)[number];
 
-// The attributes recorded on every request, built once.
 const GUARD_OK: Attributes = { outcome: 'ok' };
 const CACHE_HIT: Attributes = { result: 'hit' };
 const CACHE_MISS: Attributes = { result: 'miss' };

@@ -23,8 +23,7 @@ const SETTINGS = ['appendonly', 'appendfsync', 'save', 'maxmemory', 'maxmemory-p
 /**
  * Reads the settings that decide whether sessions survive a restart and memory pressure, on every data node, and
  * names what is at risk. Never writes: managed Redis often forbids CONFIG, and a shared server's persistence is not
- * a session library's call.
- * @internal
+ * a session library's call. @internal
  */
 export async function checkRedisReadiness(nodes: Redis[]): Promise<RedisReadinessReport> {
   const findings: ReadinessFinding[] = [];
@@ -34,8 +33,7 @@ export async function checkRedisReadiness(nodes: Redis[]): Promise<RedisReadines
     const values: Record<string, string> = {};
     try {
       for (const setting of SETTINGS) {
-        const reply = (await node.config('GET', setting)) as unknown as string[];
-        values[setting] = reply[1] ?? '';
+        values[setting] = ((await node.config('GET', setting)) as unknown as string[])[1] ?? '';
       }
     } catch (err) {
       findings.push({

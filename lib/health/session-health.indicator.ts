@@ -10,8 +10,7 @@ import { SESSION_REDIS_CLIENT } from '../session.tokens';
  * Health of the session layer in the shape @nestjs/terminus expects (`{ [key]: { status, ... } }`), without
  * depending on terminus: use it inside `health.check([() => indicator.isHealthy('session')])`, or call it directly.
  * 'down' only when Redis does not answer; a lost subscriber or readiness risks are reported as details, because
- * sessions still work (the cache is bypassed, events come later).
- * @publicApi
+ * sessions still work (the cache is bypassed, events come later). @publicApi
  */
 @Injectable()
 export class SessionHealthIndicator {

@@ -8,8 +8,7 @@ import { checkRedisReadiness, formatReadiness, RedisReadinessReport } from './re
 
 /**
  * Checks at boot (after the event subscriber may have set notification flags) whether Redis can keep sessions, and
- * logs one block naming what is at risk. With `strictRedisChecks`, a risk stops boot.
- * @internal
+ * logs one block naming what is at risk. With `strictRedisChecks`, a risk stops boot. @internal
  */
 @Injectable()
 export class SessionReadiness implements OnApplicationBootstrap {
@@ -31,14 +30,11 @@ export class SessionReadiness implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.options.checkRedisAtBoot) return;
-    let report: RedisReadinessReport;
-    try {
-      report = await this.check();
-    } catch (err) {
-      this.logger.warn(`Redis readiness not checked: ${(err as Error).message}`);
+    const report = await this.check().catch((err: Error) => {
+      this.logger.warn(`Redis readiness not checked: ${err.message}`);
       if (this.options.strictRedisChecks) throw err;
-      return;
-    }
+    });
+    if (!report) return;
     if (report.ok) return this.logger.log(formatReadiness(report));
     this.logger.warn(formatReadiness(report));
     if (this.options.strictRedisChecks) {
