@@ -1,38 +1,32 @@
 /**
- * The library's metrics, through the OpenTelemetry API when the app has it (an optional peer dependency: the
- * app's own copy, so the SDK it registers is the one we record into). No-ops without the API or without an SDK.
- * Attribute objects are built once, so recording on the request path allocates nothing.
- * Names, units and attributes are documented in the README ("Metrics").
+ * The library's metrics, through the OpenTelemetry API when the app has it (an optional peer dependency: the app's
+ * own copy, so the SDK it registers is the one we record into); no-ops without the API or an SDK. Attribute objects
+ * are built once, so recording on the request path allocates nothing. Names, units, attributes: README "Metrics".
  * @internal
  */
 export class SessionMetrics {
-  private readonly created: Counter;
-  private readonly migrated: Counter;
-  private readonly invalidated: Counter;
-  private readonly expired: Counter;
-  private readonly guard: Counter;
-  private readonly cache: Counter;
-  private readonly latency: Histogram;
+  private readonly meter = appMeter();
+  private readonly created = this.counter('session.created', 'Sessions created (logins)');
+  private readonly migrated = this.counter(
+    'session.migrated',
+    'Sessions created from a legacy express-session cookie (the legacy option)',
+  );
+  private readonly invalidated = this.counter('session.invalidated', 'Sessions ended by the app, by reason');
+  private readonly expired = this.counter(
+    'session.expired',
+    'Sessions Redis ended (expired or evicted), counted once per deployment by the instance that reported it',
+  );
+  private readonly guard = this.counter('session.guard.outcome', 'SessionGuard decisions', '{request}');
+  private readonly cache = this.counter('session.cache.lookup', 'Local cache lookups', '{lookup}');
+  private readonly latency = this.meter.createHistogram('session.redis.duration', {
+    description: 'Duration of the Redis round trip of one library operation',
+    unit: 's',
+    advice: {
+      // 0.1 ms to 1 s: the SDK's default buckets (0-10000) would put every operation (0.1-5 ms) in the first.
+      explicitBucketBoundaries: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    },
+  });
   private readonly attrs = new Map<string, Attributes>();
-
-  constructor(meter: Meter = defaultMeter()) {
-    const counter = (name: string, description: string, unit = '{session}') => meter.createCounter(name, { description, unit });
-    this.created = counter('session.created', 'Sessions created (logins)');
-    this.migrated = counter('session.migrated', 'Sessions created from a legacy express-session cookie (the legacy option)');
-    this.invalidated = counter('session.invalidated', 'Sessions ended by the app, by reason');
-    this.expired = counter(
-      'session.expired',
-      'Sessions Redis ended (expired or evicted), counted once per deployment by the instance that reported it',
-    );
-    this.guard = counter('session.guard.outcome', 'SessionGuard decisions', '{request}');
-    this.cache = counter('session.cache.lookup', 'Local cache lookups', '{lookup}');
-    this.latency = meter.createHistogram('session.redis.duration', {
-      description: 'Duration of the Redis round trip of one library operation',
-      unit: 's',
-      // Session operations take 0.1-5 ms: the SDK's default buckets (0-10000) would put every one in the first.
-      advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
-    });
-  }
 
   sessionCreated(): void {
     this.created.add(1);
@@ -56,6 +50,10 @@ export class SessionMetrics {
     this.latency.record(ms / 1000, operation === 'touch' ? OP_TOUCH : this.attr('operation', operation));
   }
 
+  private counter(name: string, description: string, unit = '{session}'): Counter {
+    return this.meter.createCounter(name, { description, unit });
+  }
+
   private attr(name: string, value: string): Attributes {
     const key = `${name}=${value}`;
     let a = this.attrs.get(key);
@@ -68,10 +66,6 @@ export class SessionMetrics {
 export const REDIS_OPERATIONS = ['create', 'touch', 'set', 'get', 'destroy', 'list', 'renew', 'report', 'migrate'] as const;
 export type RedisOperation = (typeof REDIS_OPERATIONS)[number];
 
-/** Histogram buckets in seconds: 0.1 ms to 1 s (the default command timeout). */
-const DURATION_BUCKETS_S = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
-
-// The attributes recorded on every request, built once.
 const GUARD_OK: Attributes = { outcome: 'ok' };
 const CACHE_HIT: Attributes = { result: 'hit' };
 const CACHE_MISS: Attributes = { result: 'miss' };
@@ -79,33 +73,22 @@ const OP_TOUCH: Attributes = { operation: 'touch' };
 
 // The few shapes of the OpenTelemetry API used here, declared locally so the library's types never require it.
 type Attributes = Record<string, string>;
-interface Counter {
-  add(value: number, attributes?: Attributes): void;
-}
-interface Histogram {
-  record(value: number, attributes?: Attributes): void;
-}
-interface InstrumentOptions {
-  description?: string;
-  unit?: string;
-  advice?: { explicitBucketBoundaries?: number[] };
-}
-/** @internal */
-export interface Meter {
-  createCounter(name: string, options?: InstrumentOptions): Counter;
-  createHistogram(name: string, options?: InstrumentOptions): Histogram;
-}
-
-const NOOP: Counter & Histogram = { add: () => undefined, record: () => undefined };
-const NOOP_METER: Meter = { createCounter: () => NOOP, createHistogram: () => NOOP };
+type Counter = { add(value: number, attributes?: Attributes): void };
+type Histogram = { record(value: number, attributes?: Attributes): void };
+type InstrumentOptions = { description: string; unit: string; advice?: { explicitBucketBoundaries: number[] } };
+type Meter = {
+  createCounter(name: string, options: InstrumentOptions): Counter;
+  createHistogram(name: string, options: InstrumentOptions): Histogram;
+};
 
 /** The app's meter for this library, or a no-op one when @opentelemetry/api is not installed. */
-function defaultMeter(): Meter {
+function appMeter(): Meter {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const api = require('@opentelemetry/api') as { metrics: { getMeter(name: string, version?: string): Meter } };
+    const api = require('@opentelemetry/api') as { metrics: { getMeter(name: string): Meter } };
     return api.metrics.getMeter('nestjs-redis-session');
   } catch {
-    return NOOP_METER;
+    const noop = { add: () => undefined, record: () => undefined };
+    return { createCounter: () => noop, createHistogram: () => noop };
   }
 }

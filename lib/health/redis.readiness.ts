@@ -21,10 +21,9 @@ export interface RedisReadinessReport {
 const SETTINGS = ['appendonly', 'appendfsync', 'save', 'maxmemory', 'maxmemory-policy', 'notify-keyspace-events'];
 
 /**
- * Reads, never writes, the settings that decide whether sessions survive a restart and memory pressure, on every
- * data node, and names what is at risk. Read-only on purpose: managed Redis often forbids CONFIG, and changing a
- * shared server's persistence is not a session library's call.
- * @internal
+ * Reads the settings that decide whether sessions survive a restart and memory pressure, on every data node, and
+ * names what is at risk. Never writes: managed Redis often forbids CONFIG, and a shared server's persistence is not
+ * a session library's call. @internal
  */
 export async function checkRedisReadiness(nodes: Redis[]): Promise<RedisReadinessReport> {
   const findings: ReadinessFinding[] = [];
@@ -34,8 +33,7 @@ export async function checkRedisReadiness(nodes: Redis[]): Promise<RedisReadines
     const values: Record<string, string> = {};
     try {
       for (const setting of SETTINGS) {
-        const reply = (await node.config('GET', setting)) as unknown as string[];
-        values[setting] = reply[1] ?? '';
+        values[setting] = ((await node.config('GET', setting)) as unknown as string[])[1] ?? '';
       }
     } catch (err) {
       findings.push({
@@ -46,14 +44,10 @@ export async function checkRedisReadiness(nodes: Redis[]): Promise<RedisReadines
     }
     settings[name] = values;
     const risk = (setting: string, message: string) => findings.push({ level: 'risk', node: name, setting, message });
-    try {
-      const version = /redis_version:(\d+)\./.exec(await node.info('server'))?.[1];
-      // The scripts declare their flags with a `#!lua` line, which Redis reads from version 7 on.
-      if (version !== undefined && Number(version) < 7) {
-        risk('redis_version', `Redis ${version}.x cannot run the library's scripts (Redis 7 or later is required): every request fails`);
-      }
-    } catch {
-      /* INFO refused: the version is not checked */
+    // Scripts declare their flags with a `#!lua` line, which Redis reads from version 7 on. INFO refused: unchecked.
+    const version = /redis_version:(\d+)\./.exec(await node.info('server').catch(() => ''))?.[1];
+    if (version !== undefined && Number(version) < 7) {
+      risk('redis_version', `Redis ${version}.x cannot run the library's scripts (Redis 7 or later is required): every request fails`);
     }
     if (values.appendonly !== 'yes' && values.save.trim() === '') {
       risk('appendonly/save', 'no persistence (appendonly no, no RDB save points): every session is lost when Redis restarts');
@@ -66,15 +60,10 @@ export async function checkRedisReadiness(nodes: Redis[]): Promise<RedisReadines
     if (policy.startsWith('allkeys-')) {
       risk('maxmemory-policy', `${policy}: under memory pressure Redis evicts sessions like any cache entry (use volatile-lru or noeviction)`);
     }
-    if (policy === 'noeviction' && Number(values.maxmemory) > 0) {
-      let full = '';
-      try {
-        const info = await node.info('memory');
-        const used = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
-        if (used > 0.9 * Number(values.maxmemory)) full = ` (now ${Math.round((100 * used) / Number(values.maxmemory))}% full)`;
-      } catch {
-        /* INFO refused: the policy finding stands without the fill level */
-      }
+    const max = Number(values.maxmemory);
+    if (policy === 'noeviction' && max > 0) {
+      const used = Number(/used_memory:(\d+)/.exec(await node.info('memory').catch(() => ''))?.[1] ?? 0);
+      const full = used > 0.9 * max ? ` (now ${Math.round((100 * used) / max)}% full)` : '';
       risk('maxmemory-policy', `noeviction with maxmemory ${values.maxmemory}: when memory is full every login and session write fails${full}`);
     }
     const missing = missingFlags(values['notify-keyspace-events']);

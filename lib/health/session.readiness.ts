@@ -7,9 +7,8 @@ import { SESSION_OPTIONS } from '../session.tokens';
 import { checkRedisReadiness, formatReadiness, RedisReadinessReport } from './redis.readiness';
 
 /**
- * Checks at boot (after the event subscriber may have set notification flags) whether the Redis deployment can
- * keep sessions, and logs one block naming what is at risk. With `strictRedisChecks`, a risk stops boot.
- * @internal
+ * Checks at boot (after the event subscriber may have set notification flags) whether Redis can keep sessions, and
+ * logs one block naming what is at risk. With `strictRedisChecks`, a risk stops boot. @internal
  */
 @Injectable()
 export class SessionReadiness implements OnApplicationBootstrap {
@@ -31,18 +30,14 @@ export class SessionReadiness implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.options.checkRedisAtBoot) return;
-    let report: RedisReadinessReport;
-    try {
-      report = await this.check();
-    } catch (err) {
-      this.logger.warn(`Redis readiness not checked: ${(err as Error).message}`);
+    const report = await this.check().catch((err: Error) => {
+      this.logger.warn(`Redis readiness not checked: ${err.message}`);
       if (this.options.strictRedisChecks) throw err;
-      return;
-    }
-    const text = formatReadiness(report);
-    if (report.ok) this.logger.log(text);
-    else this.logger.warn(text);
-    if (!report.ok && this.options.strictRedisChecks) {
+    });
+    if (!report) return;
+    if (report.ok) return this.logger.log(formatReadiness(report));
+    this.logger.warn(formatReadiness(report));
+    if (this.options.strictRedisChecks) {
       throw new SessionOptionsError([
         `strictRedisChecks is on and the Redis deployment puts sessions at risk: ${report.findings.map((f) => `${f.setting} (${f.node})`).join(', ')}`,
       ]);

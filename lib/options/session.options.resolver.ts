@@ -5,20 +5,19 @@ import { validateSync, ValidationError } from 'class-validator';
 import { SessionOptionsError } from '../errors';
 import { isRedisClient } from '../redis/redis.topology';
 import {
-  DEFAULT_SESSION_OPTIONS,
-  ResolvedSessionOptions,
-  SessionModuleOptions,
-  SessionRedisConnection,
+  DEFAULT_SESSION_OPTIONS, ResolvedSessionOptions, SessionModuleOptions, SessionRedisConnection,
 } from './session.options';
 
 /** Walks class-validator's nested errors into `path: problem` lines, as nestjs/config does. */
 function flatten(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((e) => {
     const path = parent ? `${parent}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((msg) => `${path} ${msg}`);
-    return [...own, ...flatten(e.children ?? [], path)];
+    return [...Object.values(e.constraints ?? {}).map((msg) => `${path} ${msg}`), ...flatten(e.children ?? [], path)];
   });
 }
+
+/** The messages of the checks that fail. */
+const failing = (checks: ReadonlyArray<readonly [unknown, string]>) => checks.filter(([bad]) => bad).map(([, m]) => m);
 
 function checkRedis(redis: SessionRedisConnection | undefined): string[] {
   if (redis === undefined || redis === null) return ['redis is required (a URL, ioredis options or an ioredis client)'];
@@ -26,25 +25,18 @@ function checkRedis(redis: SessionRedisConnection | undefined): string[] {
     return /^rediss?:\/\//.test(redis) ? [] : [`redis must be a redis:// or rediss:// URL, got ${JSON.stringify(redis)}`];
   }
   if (typeof redis !== 'object') return [`redis must be a URL, ioredis options or an ioredis client, got ${typeof redis}`];
-  // A live client has a `cluster` method (the CLUSTER command): it is not a `{ cluster: { nodes } }` description.
+  // First: a live client has a `cluster` method (the CLUSTER command), yet is no `{ cluster: { nodes } }`.
   if (isRedisClient(redis)) return [];
-  const maybeSentinel = redis as { sentinels?: unknown; name?: unknown };
-  if (maybeSentinel.sentinels !== undefined) {
-    const problems: string[] = [];
-    if (!Array.isArray(maybeSentinel.sentinels) || maybeSentinel.sentinels.length === 0) {
-      problems.push('redis.sentinels must be a non-empty array of { host, port }');
-    }
-    if (typeof maybeSentinel.name !== 'string' || !maybeSentinel.name) {
-      problems.push('redis.name (the Sentinel master name) is required with redis.sentinels');
-    }
-    return problems;
+  const { sentinels, name, cluster } = redis as { sentinels?: unknown; name?: unknown; cluster?: { nodes?: unknown } };
+  if (sentinels !== undefined) {
+    return failing([
+      [!Array.isArray(sentinels) || !sentinels.length, 'redis.sentinels must be a non-empty array of { host, port }'],
+      [typeof name !== 'string' || !name, 'redis.name (the Sentinel master name) is required with redis.sentinels'],
+    ]);
   }
-  const maybeCluster = redis as { cluster?: { nodes?: unknown } };
-  if (maybeCluster.cluster !== undefined) {
-    const nodes = maybeCluster.cluster?.nodes;
-    return Array.isArray(nodes) && nodes.length > 0 ? [] : ['redis.cluster.nodes must be a non-empty array'];
-  }
-  return [];
+  if (cluster === undefined) return [];
+  const nodes = cluster?.nodes;
+  return Array.isArray(nodes) && nodes.length > 0 ? [] : ['redis.cluster.nodes must be a non-empty array'];
 }
 
 /**
@@ -54,22 +46,19 @@ function checkRedis(redis: SessionRedisConnection | undefined): string[] {
  */
 export function resolveSessionOptions(raw: SessionModuleOptions): ResolvedSessionOptions {
   if (!raw || typeof raw !== 'object') throw new SessionOptionsError(['options must be an object']);
-  const { redis, ...rest } = raw;
   // The redis value may be a live client: keep it away from class-transformer, which would copy it.
+  const { redis, ...rest } = raw;
   const given = plainToInstance(SessionModuleOptions, rest as object);
   const problems = [
     ...checkRedis(redis),
     ...flatten(validateSync(given, { forbidUnknownValues: false, whitelist: false, stopAtFirstError: true })),
   ];
-  // Every option is declared once (its class and its default); the merge is generic, only derived fields are written.
-  const o = withDefaults(DEFAULT_SESSION_OPTIONS, given) as Omit<ResolvedSessionOptions, 'cache' | 'instanceId'> & {
-    cache: ResolvedSessionOptions['cache'] & { refreshIntervalSeconds?: number };
-    instanceId?: string;
-  };
+  const o = withDefaults(DEFAULT_SESSION_OPTIONS, given) as Omit<ResolvedSessionOptions, 'instanceId'> &
+    Pick<SessionModuleOptions, 'cache' | 'instanceId'>;
   const idle = o.idleTimeoutSeconds;
   const refreshMs = (o.cache.refreshIntervalSeconds ?? idle / 10) * 1000;
-  const cross = [
-    [o.idleTimeoutSeconds > o.absoluteTimeoutSeconds,
+  const cross = failing([
+    [idle > o.absoluteTimeoutSeconds,
       `idleTimeoutSeconds (${idle}) must not exceed absoluteTimeoutSeconds (${o.absoluteTimeoutSeconds})`],
     [o.cookie.sameSite === 'none' && !o.cookie.secure,
       'cookie.sameSite "none" requires cookie.secure true (browsers reject it otherwise)'],
@@ -78,13 +67,13 @@ export function resolveSessionOptions(raw: SessionModuleOptions): ResolvedSessio
       'cache.invalidation "events" needs events.enabled (the cache learns of changes from the events)'],
     [o.legacy !== undefined && typeof o.legacy.map !== 'function', 'legacy.map must be a function (record) => { userId, device?, data? } | null'],
     [o.legacy !== undefined && (o.legacy.secrets ?? []).length === 0, 'legacy.secrets must list the secret(s) the legacy cookies were signed with'],
-    // A period at or below the grace lets a token that was already replaced mint a new one before it dies.
     [o.csrf.trustedOrigins.length > 0 && o.csrf.mode === 'off', 'csrf.trustedOrigins has no effect with csrf.mode "off"'],
+    // A period at or below the grace lets a token that was already replaced mint a new one before it dies.
     [o.rotation.everySeconds > 0 && o.rotation.everySeconds <= o.rotation.graceSeconds,
       `rotation.everySeconds (${o.rotation.everySeconds}) must be above rotation.graceSeconds (${o.rotation.graceSeconds})`],
-  ] as const;
+  ]);
   // Cross-option checks compare values that passed their own checks; otherwise they would only repeat them.
-  if (problems.length === 0) problems.push(...cross.filter(([bad]) => bad).map(([, message]) => message));
+  if (problems.length === 0) problems.push(...cross);
   if (problems.length > 0) throw new SessionOptionsError(problems);
   return {
     ...o,
@@ -106,6 +95,4 @@ function withDefaults(defaults: object, given: object): object {
   return out;
 }
 
-function isPlain(v: unknown): v is object {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+const isPlain = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,10 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 
-/**
- * What the library needs to know about a live client, recognised by shape rather than `instanceof`: the app's
- * client may come from its own copy of ioredis (5 or 6), which `instanceof` against ours would not recognise.
- * @internal
- */
+/** A live client, by shape: the app's may come from its own copy of ioredis, which `instanceof` misses. @internal */
 export function isRedisClient(value: unknown): value is Redis | Cluster {
   if (typeof value !== 'object' || value === null) return false;
   const c = value as { isCluster?: unknown; sendCommand?: unknown; duplicate?: unknown };
@@ -16,11 +12,7 @@ export function isCluster(client: Redis | Cluster): client is Cluster {
   return (client as { isCluster?: boolean }).isCluster === true;
 }
 
-/**
- * The servers that hold data: the one server of a standalone/Sentinel client, every master of a Cluster.
- * Keyspace notifications, SCAN and CONFIG are per node, so whatever needs them walks this list.
- * @internal
- */
+/** The servers that hold data (each Cluster master), for what is per node: notifications, SCAN, CONFIG. @internal */
 export function dataNodes(client: Redis | Cluster): Redis[] {
   return isCluster(client) ? client.nodes('master') : [client];
 }

@@ -5,17 +5,14 @@ import type { ResolvedSessionOptions } from '../options/session.options';
 import { SESSION_OPTIONS } from '../session.tokens';
 import { createRedisClient, failFastOptions } from './redis-client.factory';
 
-/**
- * Owns the library's Redis connections: the command connection and any subscriber connections handed out.
- * Whatever it opens it also closes; a client the app passed in is left to the app.
- * @internal
- */
+/** Owns the library's Redis connections (command, subscribers): closes what it opens, not the app's. @internal */
 @Injectable()
 export class SessionRedisConnections implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('SessionRedis');
   readonly command: Redis | Cluster;
   private readonly ownsCommand: boolean;
   private readonly opened: Array<Redis | Cluster> = [];
+  private connecting?: Promise<void>;
 
   constructor(@Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions) {
     this.ownsCommand = !isRedisClient(options.redis);
@@ -52,29 +49,23 @@ export class SessionRedisConnections implements OnModuleInit, OnApplicationShutd
     await closeQuietly(client);
   }
 
-  private connecting?: Promise<void>;
-  private readonly bootDeadlineMs = 5000;
-
   /**
-   * Connects the command client once; every provider that needs Redis at boot awaits this (Nest runs the
-   * onModuleInit hooks of one module concurrently). Never rejects: boot goes on while Redis is down, requests
-   * answer 503 until it is reachable, and ioredis keeps reconnecting.
+   * Connects the command client once; every provider that needs Redis at boot awaits this (Nest runs one module's
+   * onModuleInit hooks concurrently). Never rejects: boot goes on while Redis is down (503s), ioredis reconnects.
    */
   connect(): Promise<void> {
     this.connecting ??= (async () => {
       if (!this.ownsCommand || this.command.status !== 'wait') return;
       let timer: NodeJS.Timeout | undefined;
-      // Sentinel with no reachable sentinel never settles connect(): give up waiting, keep connecting behind.
+      // Sentinel with no reachable sentinel never settles connect(): stop waiting after 5 s, keep connecting behind.
       const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('no connection within the boot deadline')), this.bootDeadlineMs);
+        timer = setTimeout(() => reject(new Error('no connection within the boot deadline')), 5000);
       });
-      try {
-        await Promise.race([this.command.connect(), deadline]);
-      } catch (err) {
-        this.logger.warn(`Redis not reachable at boot (${(err as Error).message}); session routes answer 503 until it is`);
-      } finally {
-        clearTimeout(timer);
-      }
+      await Promise.race([this.command.connect(), deadline])
+        .catch((err: Error) => {
+          this.logger.warn(`Redis not reachable at boot (${err.message}); session routes answer 503 until it is`);
+        })
+        .finally(() => clearTimeout(timer));
     })();
     return this.connecting;
   }
@@ -89,12 +80,7 @@ export class SessionRedisConnections implements OnModuleInit, OnApplicationShutd
 }
 
 async function closeQuietly(client: Redis | Cluster): Promise<void> {
-  // Already closed (its server died and retries were stopped): disconnect() would only arm a timer.
-  if (client.status === 'end') return;
-  try {
-    if (client.status === 'ready') await client.quit();
-    else client.disconnect();
-  } catch {
-    client.disconnect();
-  }
+  if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+  // Not once closed (its server died and retries were stopped): disconnect() would only arm a timer.
+  else if (client.status !== 'end') client.disconnect();
 }
