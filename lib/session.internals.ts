@@ -1,32 +1,41 @@
 import { SessionInputError } from './errors/session-input.error';
 import { idOf, StoredSession } from './store/stored.session';
-import type { ActiveSession } from './session.types';
+import type { ActiveSession as Session } from './session.types';
 
 /**
- * Each ActiveSession handed to app code, linked to its stored record (the store's address for it): kept out of the
- * object so that serialising a session (logging it, returning it as JSON) never leaks it. @internal
+ * A session as app code holds it. Its stored record (the store's address for it) is a private field: serialising a
+ * session (logging it, returning it as JSON) never shows it. Not a WeakMap from sessions: an entry per session
+ * object (one per request when concurrent requests share a cached session) cost ~1 µs of garbage collection each.
+ * @internal
  */
-const links = new WeakMap<object, StoredSession>();
+class ActiveSession {
+  readonly #stored: StoredSession;
 
-export function toActiveSession<T extends object>(stored: StoredSession): ActiveSession<T> {
-  const session: ActiveSession<T> = {
+  constructor(stored: StoredSession) {
+    this.#stored = stored;
+  }
+
+  static storedOf(value: unknown): StoredSession | undefined {
+    // `in` throws on a primitive: what the app passes here is checked, not trusted.
+    return typeof value === 'object' && value !== null && #stored in value ? (value as ActiveSession).#stored : undefined;
+  }
+}
+
+export function toActiveSession<T extends object>(stored: StoredSession): Session<T> {
+  return Object.assign(new ActiveSession(stored), {
     id: idOf(stored), userId: stored.userId, device: stored.device, createdAt: new Date(stored.createdAt),
     lastSeenAt: new Date(stored.lastSeenAt), expiresAt: new Date(stored.expiresAt),
     absoluteExpiresAt: new Date(stored.absoluteExpiresAt), data: stored.data as Partial<T>,
-  };
-  links.set(session, stored);
-  return session;
+  });
 }
 
-export function storedOf(session: ActiveSession<object>): StoredSession {
-  const stored = links.get(session);
+export function storedOf(session: Session<object>): StoredSession {
+  const stored = ActiveSession.storedOf(session);
   if (!stored) throw new SessionInputError('Not a session issued by SessionService (use the object @Session() gives you)');
   return stored;
 }
 
 /** The same session for another holder (an object of its own), sharing its stored record and its Dates. */
-export function copyOf<T extends object>(session: ActiveSession<T>): ActiveSession<T> {
-  const copy = { ...session };
-  links.set(copy, storedOf(session));
-  return copy;
+export function copyOf<T extends object>(session: Session<T>): Session<T> {
+  return Object.assign(new ActiveSession(storedOf(session)), session);
 }
