@@ -6,8 +6,8 @@ import { RedisOperation, SessionMetrics } from '../session.metrics';
 export class RedisCalls {
   private readonly logger = new Logger('SessionStore');
   private lastFailureLog = 0;
-  /** Redis clock minus ours (ms), from the last script reply: turns our command deadline into Redis time. */
-  private clockOffset?: number;
+  /** Redis clock minus ours (ms), and when it was read: turns our command deadline into Redis time. */
+  private clock?: { offset: number; readAt: number };
 
   constructor(private readonly metrics: SessionMetrics, private readonly timeoutMs: number) {}
 
@@ -29,14 +29,22 @@ export class RedisCalls {
     }
   }
 
-  /** Records Redis's clock from a script reply's `now`. */
+  /**
+   * Records Redis's clock from a script reply's `now`. A reading is low by however long the reply waited to be read
+   * (a busy event loop): keep the highest, so one late reply cannot make every later deadline early, and take a
+   * lower one only once the highest is 10 s old (Redis's clock may have moved back, e.g. a failover to another host).
+   */
   noteClock(redisNow: number): void {
-    this.clockOffset = redisNow - Date.now();
+    const now = Date.now();
+    const offset = redisNow - now;
+    if (!this.clock || offset >= this.clock.offset || now - this.clock.readAt > 10_000) {
+      this.clock = { offset, readAt: now };
+    }
   }
 
   /** Latest Redis time a write sent now may run at (our timeout less a reply margin); 0 (no limit) until known. */
   notAfter(): number {
-    if (this.clockOffset === undefined) return 0;
-    return Date.now() + this.clockOffset + this.timeoutMs - Math.min(100, Math.floor(this.timeoutMs / 4));
+    if (!this.clock) return 0;
+    return Date.now() + this.clock.offset + this.timeoutMs - Math.min(100, Math.floor(this.timeoutMs / 4));
   }
 }

@@ -64,7 +64,10 @@ export class SessionStore extends SessionReader {
         throw err;
       });
       if (reply[0] === -3) continue;
-      if (reply[0] === -2) throw new SessionUnavailableError(new Error('create reached Redis after its deadline'));
+      if (reply[0] === -2) {
+        this.calls.noteClock(reply[1]); // a refusal still tells the time: the next deadline is right
+        throw new SessionUnavailableError(new Error('create reached Redis after its deadline'));
+      }
       if (reply[0] === -1) throw new SessionLimitError(this.options.maxSessionsPerUser);
       const [now, expiresAt, absoluteExpiresAt] = reply;
       this.calls.noteClock(now);
@@ -157,8 +160,8 @@ export class SessionStore extends SessionReader {
       ),
     );
     if (!reply) return null;
+    this.calls.noteClock(reply[reply[0] === -2 ? 1 : 0]);
     if (reply[0] === -2) throw new SessionUnavailableError(new Error('renew reached Redis after its deadline'));
-    this.calls.noteClock(reply[0]);
     return { token: session.selector + verifier, verifier: verifierHash(verifier), now: reply[0], expiresAt: reply[1] };
   }
 

@@ -121,6 +121,33 @@ describe('hardening through SessionService', () => {
     }
   });
 
+  it('a reply read late (the event loop was busy) does not make later writes miss their deadline', async () => {
+    // Found in a full CI run on a loaded machine (the Cluster spec's logins all answered 503): the Redis clock was
+    // learned from a reply as it was read, 900 ms after Redis sent it, so every later deadline came 900 ms early,
+    // and a login-only workload refused every login (a refused write taught nothing new).
+    const { service } = await start({ redisCommandTimeoutMs: 1000 });
+    await service.issue({ userId: 'warm-up' }); // a reply read at once: the true clock
+    const stalled = service.issue({ userId: 'stalled' });
+    const busyUntil = Date.now() + 900;
+    while (Date.now() < busyUntil); // the reply arrives meanwhile; it is read after this
+    await stalled;
+    for (let i = 0; i < 5; i++) {
+      await expect(service.issue({ userId: `after-${i}` })).resolves.toHaveProperty('token');
+    }
+  });
+
+  it('when the only reply yet was read late, one write is refused at most, and the refusal sets the clock right', async () => {
+    const { service } = await start({ redisCommandTimeoutMs: 1000 });
+    const stalled = service.issue({ userId: 'first' }); // the first reply: nothing better to go by
+    const busyUntil = Date.now() + 900;
+    while (Date.now() < busyUntil);
+    await stalled;
+    await service.issue({ userId: 'maybe-refused' }).catch((err) => expect(err).toBeInstanceOf(SessionUnavailableError));
+    for (let i = 0; i < 5; i++) {
+      await expect(service.issue({ userId: `then-${i}` })).resolves.toHaveProperty('token');
+    }
+  });
+
   describe('index cleanup reports the expiries nobody reported (keyspace notifications off)', () => {
     const expiredEvents = (m: RunningSessionModule) => {
       const seen: SessionEvent[] = [];

@@ -13,13 +13,13 @@
 -- ARGV[15] the verifier hash that cookie presented: the session ends only while it still opens it (a regenerate in
 --          between gave it a token this browser does not hold)
 -- ARGV[16..] field/value pairs: optional metadata (b binding hash, r remembered) and data fields (JSON values)
--- Returns {now, idle deadline, absolute deadline}; {-1, live sessions} refused at the limit; {-2} too late;
+-- Returns {now, idle deadline, absolute deadline}; {-1, live sessions} refused at the limit; {-2, now} too late;
 -- {-3} the selector is taken (the caller draws another).
 -- Server time (TIME) is used so that every app instance agrees on deadlines whatever their clocks say.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local notAfter = tonumber(ARGV[13])
-if notAfter > 0 and now > notAfter then return { -2 } end
+if notAfter > 0 and now > notAfter then return { -2, now } end
 if redis.call('EXISTS', KEYS[1]) == 1 then return { -3 } end
 
 local part, digest, userId, channel, instance = ARGV[1], ARGV[2], ARGV[3], ARGV[8], ARGV[9]

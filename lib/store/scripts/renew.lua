@@ -9,12 +9,12 @@
 -- ARGV[5] events channel ('' = none)  ARGV[6] public id  ARGV[7] instance id  ARGV[8] 'rotation' or 'regenerate'
 -- ARGV[9] not-after, Redis time in ms (0 = none)
 -- ARGV[10] rotation period ms: refuse when the last renewal is more recent (0 = no such check)
--- Returns {now, expiry ms}, or false when the session is gone or another request renewed it first; {-2} too late.
+-- Returns {now, expiry ms}, or false when the session is gone or another request renewed it first; {-2, now} too late.
 -- Only the current verifier can rotate: a token already replaced (kept alive by the grace) never mints another.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local notAfter = tonumber(ARGV[9])
-if notAfter > 0 and now > notAfter then return { -2 } end
+if notAfter > 0 and now > notAfter then return { -2, now } end
 local f = redis.call('HMGET', KEYS[1], 'v', 'c', 't', 'p', 'g')
 if not f[1] then return false end
 local userId = redis.call('HGET', KEYS[2], '@')
