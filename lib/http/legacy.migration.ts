@@ -41,14 +41,14 @@ export class LegacySessionMigration implements OnModuleInit {
   applies(req: SessionRequest): boolean {
     const legacy = this.options.legacy;
     if (!legacy || (legacy.until && Date.now() >= legacy.until.getTime())) return false;
-    return this.cookie.readOther(req, legacy.cookieName ?? 'connect.sid') !== undefined;
+    return this.cookie.read(req, legacy.cookieName ?? 'connect.sid') !== undefined;
   }
 
   /** Signs the legacy cookie's user in (new session, new cookie, legacy cookie cleared), or answers null. */
   async migrate(req: SessionRequest, res: unknown): Promise<ActiveSession | null> {
     const legacy = this.options.legacy!;
     const name = legacy.cookieName ?? 'connect.sid';
-    const id = unsign(this.cookie.readOther(req, name), legacy.secrets);
+    const id = unsign(this.cookie.read(req, name), legacy.secrets);
     if (!id) return null;
     const raw = await this.store.takeLegacy(`${legacy.prefix ?? 'sess:'}${id}`, this.redis);
     if (raw === null) return null;

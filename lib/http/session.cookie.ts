@@ -22,7 +22,6 @@ export interface HeaderAccess {
 @Injectable()
 export class SessionCookie {
   private readonly attributes: SerializeOptions;
-  private readonly needle: string;
   private readonly name: string;
 
   constructor(
@@ -31,15 +30,15 @@ export class SessionCookie {
   ) {
     const { name, secure, sameSite, path, domain } = options.cookie;
     this.name = name;
-    this.needle = `${name}=`;
     this.attributes = { httpOnly: true, secure, sameSite, path, domain };
   }
 
-  read(req: SessionRequest): string | undefined {
+  /** The session cookie's value (or another cookie's, by `name`), decoded. */
+  read(req: SessionRequest, name = this.name): string | undefined {
     const header = headerValue(req, 'cookie');
-    // Fast path: most requests carry few cookies; parse() decodes every value, which we only need for ours.
-    if (!header || !header.includes(this.needle)) return undefined;
-    return parse(header)[this.name];
+    // Fast path: most requests carry few cookies; parse() decodes every value, which we only need for one.
+    if (!header || !header.includes(`${name}=`)) return undefined;
+    return parse(header)[name];
   }
 
   /** Sets the cookie. `maxAgeSeconds` only for sessions meant to survive a browser restart. */
@@ -54,13 +53,6 @@ export class SessionCookie {
   /** Clears another cookie (a legacy session's), at the path it was set for. */
   clearOther(res: unknown, name: string, path = '/'): void {
     this.append(res, serialize(name, '', { path, maxAge: 0 }));
-  }
-
-  /** The value of another cookie of the request, decoded. */
-  readOther(req: SessionRequest, name: string): string | undefined {
-    const header = headerValue(req, 'cookie');
-    if (!header || !header.includes(`${name}=`)) return undefined;
-    return parse(header)[name];
   }
 
   /** Whether the response's headers have gone out (it can take no cookie any more). */
