@@ -1,6 +1,5 @@
 import {
   digestOf,
-  isWellFormedToken,
   newSelector,
   newVerifier,
   publicId,
@@ -56,7 +55,7 @@ describe('session tokens', () => {
 
 describe('splitToken', () => {
   it('accepts tokens the library makes', () => {
-    for (let i = 0; i < 50; i++) expect(isWellFormedToken(newToken(`u${i}`))).toBe(true);
+    for (let i = 0; i < 50; i++) expect(splitToken(newToken(`u${i}`))).not.toBeNull();
   });
 
   it.each([
@@ -72,7 +71,6 @@ describe('splitToken', () => {
     ['a non-ASCII letter of the same length', newToken('u1').slice(0, 66) + 'é'],
     ['a percent escape', newToken('u1').slice(0, 64) + '%41'],
   ])('rejects a token that is %s', (_what, token) => {
-    expect(isWellFormedToken(token)).toBe(false);
     expect(splitToken(token)).toBeNull();
   });
 

@@ -15,45 +15,27 @@ export const SELECTOR_LENGTH = DIGEST_LENGTH + 8;
 export const TOKEN_LENGTH = SELECTOR_LENGTH + 43;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{67}$/;
 
-/** Cheap shape check done before any Redis call, so junk never costs a round trip. */
-export function isWellFormedToken(token: unknown): token is string {
-  return typeof token === 'string' && token.length === TOKEN_LENGTH && TOKEN_SHAPE.test(token);
-}
-
-/** The two halves of a well-formed token, or null. */
+/** The two halves of a well-formed token, or null: checked before any Redis call, so junk costs no round trip. */
 export function splitToken(token: unknown): { selector: string; verifier: string } | null {
-  if (!isWellFormedToken(token)) return null;
+  if (typeof token !== 'string' || token.length !== TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) return null;
   return { selector: token.slice(0, SELECTOR_LENGTH), verifier: token.slice(SELECTOR_LENGTH) };
 }
 
 // crypto.hash (one shot, Node >= 20.12) skips the Hash object createHash() allocates: this runs on every request.
 /** 96 bits of SHA-256 of the user id: names the user's index and routes all of the user's keys to one slot. */
-export function userDigest(userId: string): string {
-  return hash('sha256', userId, 'base64url').slice(0, DIGEST_LENGTH);
-}
+export const userDigest = (userId: string): string => hash('sha256', userId, 'base64url').slice(0, DIGEST_LENGTH);
 
 /** The user's digest inside a selector. */
-export function digestOf(selector: string): string {
-  return selector.slice(0, DIGEST_LENGTH);
-}
+export const digestOf = (selector: string): string => selector.slice(0, DIGEST_LENGTH);
 
 /** The part of a selector that tells one user's sessions apart (the user index's field name). */
-export function sessionPartOf(selector: string): string {
-  return selector.slice(DIGEST_LENGTH);
-}
+export const sessionPartOf = (selector: string): string => selector.slice(DIGEST_LENGTH);
 
-export function newSelector(userId: string): string {
-  return userDigest(userId) + randomBytes(6).toString('base64url');
-}
-
-export function newVerifier(): string {
-  return randomBytes(32).toString('base64url');
-}
+export const newSelector = (userId: string): string => userDigest(userId) + randomBytes(6).toString('base64url');
+export const newVerifier = (): string => randomBytes(32).toString('base64url');
 
 /** What Redis stores instead of the verifier: 132 bits of its SHA-256. */
-export function verifierHash(verifier: string): string {
-  return hash('sha256', verifier, 'base64url').slice(0, 22);
-}
+export const verifierHash = (verifier: string): string => hash('sha256', verifier, 'base64url').slice(0, 22);
 
 /**
  * The public id shown in device lists and used to revoke one: stable for the session's life, revealing no selector.
