@@ -73,9 +73,3 @@ export async function checkRedisReadiness(nodes: Redis[]): Promise<RedisReadines
   }
   return { ok: findings.length === 0, findings, settings };
 }
-
-/** The findings as one log block. @internal */
-export function formatReadiness(report: RedisReadinessReport): string {
-  if (report.ok) return 'Redis readiness: persistence, eviction policy and notifications are fit for sessions';
-  return ['Redis readiness: sessions are at risk:', ...report.findings.map((f) => `  - [${f.node}] ${f.setting}: ${f.message}`)].join('\n');
-}

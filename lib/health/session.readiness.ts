@@ -4,7 +4,7 @@ import { SessionRedisConnections } from '../redis/session-redis.connections';
 import { dataNodes } from '../redis/redis.topology';
 import type { ResolvedSessionOptions } from '../options/session.options';
 import { SESSION_OPTIONS } from '../session.tokens';
-import { checkRedisReadiness, formatReadiness, RedisReadinessReport } from './redis.readiness';
+import { checkRedisReadiness, RedisReadinessReport } from './redis.readiness';
 
 /**
  * Checks at boot (after the event subscriber may have set notification flags) whether Redis can keep sessions, and
@@ -35,8 +35,11 @@ export class SessionReadiness implements OnApplicationBootstrap {
       if (this.options.strictRedisChecks) throw err;
     });
     if (!report) return;
-    if (report.ok) return this.logger.log(formatReadiness(report));
-    this.logger.warn(formatReadiness(report));
+    if (report.ok) {
+      return this.logger.log('Redis readiness: persistence, eviction policy and notifications are fit for sessions');
+    }
+    const lines = report.findings.map((f) => `\n  - [${f.node}] ${f.setting}: ${f.message}`);
+    this.logger.warn(`Redis readiness: sessions are at risk:${lines.join('')}`);
     if (this.options.strictRedisChecks) {
       throw new SessionOptionsError([
         `strictRedisChecks is on and the Redis deployment puts sessions at risk: ${report.findings.map((f) => `${f.setting} (${f.node})`).join(', ')}`,
