@@ -7,15 +7,11 @@
 export class SessionMetrics {
   private readonly meter = appMeter();
   private readonly created = this.counter('session.created', 'Sessions created (logins)');
-  private readonly migrated = this.counter(
-    'session.migrated',
-    'Sessions created from a legacy express-session cookie (the legacy option)',
-  );
+  private readonly migrated =
+    this.counter('session.migrated', 'Sessions created from a legacy express-session cookie (the legacy option)');
   private readonly invalidated = this.counter('session.invalidated', 'Sessions ended by the app, by reason');
-  private readonly expired = this.counter(
-    'session.expired',
-    'Sessions Redis ended (expired or evicted), counted once per deployment by the instance that reported it',
-  );
+  private readonly expired = this.counter('session.expired',
+    'Sessions Redis ended (expired or evicted), counted once per deployment by the instance that reported it');
   private readonly guard = this.counter('session.guard.outcome', 'SessionGuard decisions', '{request}');
   private readonly cache = this.counter('session.cache.lookup', 'Local cache lookups', '{lookup}');
   private readonly latency = this.meter.createHistogram('session.redis.duration', {

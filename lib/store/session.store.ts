@@ -163,7 +163,7 @@ export class SessionStore {
    * @returns the new token, or null when the session is gone or another request renewed it first
    */
   async renew(
-    session: StoredSession, kind: 'rotation' | 'regenerate', graceMs: number, current = '',
+    session: StoredSession, kind: 'rotation' | 'regenerate', graceMs: number, current: string,
   ): Promise<{ token: string; verifier: string; now: number; expiresAt: number } | null> {
     const verifier = newVerifier();
     const keys = sessionKeys(this.prefix, session.selector);
