@@ -10,14 +10,12 @@ import { createRedisClient, failFastOptions } from './redis-client.factory';
 export class SessionRedisConnections implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('SessionRedis');
   readonly command: Redis | Cluster;
-  private readonly ownsCommand: boolean;
   private readonly opened: Array<Redis | Cluster> = [];
   private connecting?: Promise<void>;
 
   constructor(@Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions) {
-    this.ownsCommand = !isRedisClient(options.redis);
     this.command = createRedisClient(options.redis, options, 'cmd');
-    if (this.ownsCommand) this.opened.push(this.command);
+    if (!isRedisClient(options.redis)) this.opened.push(this.command);
     // An 'error' listener keeps ioredis from printing every reconnect failure as an unhandled error event.
     this.command.on('error', () => undefined);
   }
@@ -55,7 +53,7 @@ export class SessionRedisConnections implements OnModuleInit, OnApplicationShutd
    */
   connect(): Promise<void> {
     this.connecting ??= (async () => {
-      if (!this.ownsCommand || this.command.status !== 'wait') return;
+      if (isRedisClient(this.options.redis) || this.command.status !== 'wait') return;
       let timer: NodeJS.Timeout | undefined;
       // Sentinel with no reachable sentinel never settles connect(): stop waiting after 5 s, keep connecting behind.
       const deadline = new Promise<never>((_, reject) => {
