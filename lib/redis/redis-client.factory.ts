@@ -32,9 +32,7 @@ export function failFastOptions(options: ResolvedSessionOptions, role: Role): Re
 }
 
 /** Delay before reconnect attempt `times`: 100 ms, doubling, capped at 1 s. */
-function reconnectDelay(times: number): number {
-  return Math.min(50 * 2 ** Math.min(times, 5), 1000);
-}
+const reconnectDelay = (times: number): number => Math.min(50 * 2 ** Math.min(times, 5), 1000);
 
 /** Opens a client for a connection description. A client the app passed in is returned as is. @internal */
 export function createRedisClient(

@@ -9,10 +9,7 @@ import { digestOf, TAG_LENGTH } from './session.token';
  *   `@ → user id` (so an expiry can name the user after the session key is gone).
  * @internal
  */
-export interface SessionKeys {
-  session: string;
-  index: string;
-}
+export type SessionKeys = { session: string; index: string };
 
 const split = (digestOrSelector: string) => [digestOrSelector.slice(0, TAG_LENGTH), digestOrSelector.slice(TAG_LENGTH)];
 
@@ -22,9 +19,7 @@ export function sessionKeys(prefix: string, selector: string): SessionKeys {
 }
 
 /** A user's session key without its session part (what a script appends an index field to). */
-export function sessionKeyBase(prefix: string, digest: string): string {
-  return sessionKeys(prefix, digest).session;
-}
+export const sessionKeyBase = (prefix: string, digest: string): string => sessionKeys(prefix, digest).session;
 
 export function userIndexKey(prefix: string, digest: string): string {
   const [tag, rest] = split(digest);
