@@ -39,7 +39,6 @@ declare module 'ioredis' {
     /** The first argument is the key count (two per session), the keys follow, then the arguments. */
     sessionTouch(numberOfKeys: number, ...keysThenArgs: Arg[]): Result<Array<TouchReply | false>, Context>;
     sessionSetField(session: string, ...args: Arg[]): Result<number, Context>;
-    /** numberOfKeys is dynamic: the first argument is the key count. */
     sessionDestroy(numberOfKeys: number, ...keysThenArgs: Arg[]): Result<number, Context>;
     sessionDestroyAll(index: string, ...args: Arg[]): Result<[number, number], Context>;
     sessionRenew(session: string, index: string, ...args: Arg[]): Result<number[] | null, Context>;
