@@ -2,49 +2,34 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { SessionDataTooLargeError, SessionLimitError, SessionUnavailableError } from '../errors';
 import type { ResolvedSessionOptions } from '../options/session.options';
-import { isCluster } from '../redis/redis.topology';
 import { SessionMetrics } from '../session.metrics';
 import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from '../session.tokens';
 import type { InvalidationReason } from '../session.types';
-import { RedisCalls } from './redis.calls';
-import {
-  digestOfIndexKey, eventsChannel, INDEX_USER_FIELD, sessionKeyBase, sessionKeys, userIndexKey, userIndexPattern,
-} from './session.keys';
-import { defineSessionScripts, TouchReply } from './session.scripts';
+import { sessionKeyBase, sessionKeys, userIndexKey } from './session.keys';
+import { SessionReader } from './session.reader';
+import { defineSessionScripts } from './session.scripts';
 import { digestOf, newSelector, newVerifier, publicId, sessionPartOf, userDigest, verifierHash } from './session.token';
-import { decodeSession, StoredSession } from './stored.session';
-import { TouchBatcher } from './touch.batcher';
-import { DATA_FIELD_PREFIX, decodeValue, ValueCodec } from './value.codec';
+import type { StoredSession } from './stored.session';
+import { DATA_FIELD_PREFIX, ValueCodec } from './value.codec';
 
 /** Sessions destroyed per script call in logout-all, so no single Lua call blocks Redis for long. */
 const DESTROY_BATCH = 200;
 
 /**
  * The only code that talks to Redis about session data, in selectors and user ids; every Redis failure leaves as
- * SessionUnavailableError (503). Every write is one atomic Lua script.
+ * SessionUnavailableError (503). Reads are in SessionReader; here the writes, one atomic Lua script each.
  * @internal
  */
 @Injectable()
-export class SessionStore {
-  private readonly prefix: string;
-  /** Where the scripts publish events; '' (publish nothing) with events off. */
-  private readonly channel: string;
-  private readonly calls: RedisCalls;
-  /** Shares one round trip among the touches of one event-loop turn; absent on Cluster. */
-  private readonly batcher?: TouchBatcher;
-  private readonly codec: ValueCodec;
+export class SessionStore extends SessionReader {
+  private readonly codec = new ValueCodec(this.options.compressValuesOverBytes);
 
   constructor(
-    @Inject(SESSION_REDIS_CLIENT) private readonly redis: Redis | Cluster,
-    @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
+    @Inject(SESSION_REDIS_CLIENT) redis: Redis | Cluster,
+    @Inject(SESSION_OPTIONS) options: ResolvedSessionOptions,
     private readonly metrics: SessionMetrics,
   ) {
-    defineSessionScripts(redis);
-    this.prefix = options.keyPrefix;
-    this.channel = options.events.enabled ? eventsChannel(options.keyPrefix) : '';
-    this.calls = new RedisCalls(metrics, options.redisCommandTimeoutMs);
-    if (options.batchTouches && !isCluster(redis)) this.batcher = new TouchBatcher(redis);
-    this.codec = new ValueCodec(options.compressValuesOverBytes);
+    super(redis, options, metrics);
   }
 
   /** Creates a session and returns its token (the only time the raw token exists server-side). */
@@ -126,7 +111,7 @@ export class SessionStore {
    * Destroys a user's sessions atomically; with `presented` (one session), only while that verifier hash opens it.
    * @returns how many existed
    */
-  async destroy(userId: string, selectors: string[], reason: InvalidationReason, presented = ''): Promise<number> {
+  override async destroy(userId: string, selectors: string[], reason: InvalidationReason, presented = ''): Promise<number> {
     if (selectors.length === 0) return 0;
     const keys: string[] = [userIndexKey(this.prefix, userDigest(userId))];
     const args: string[] = [this.channel, reason, this.options.instanceId, userId, presented];
@@ -198,97 +183,4 @@ export class SessionStore {
     const { session } = sessionKeys(this.prefix, selector);
     return this.calls.run('set', () => this.redis.sessionCsrf(session, newVerifier()));
   }
-
-  /** The session, if `presented` (a verifier hash) opens it (current, or previous in grace); `slide` slides it too. */
-  async touch(selector: string, presented: string, slide: boolean): Promise<StoredSession | null> {
-    const keys = sessionKeys(this.prefix, selector);
-    const field = sessionPartOf(selector);
-    const reply: TouchReply = await this.calls.run('touch', () =>
-      this.batcher
-        ? this.batcher.touch(keys.session, keys.index, field, presented, slide)
-        : this.redis.sessionTouch(2, keys.session, keys.index, field, presented, slide ? '1' : '0').then((r) => r[0] || null),
-    );
-    if (!reply) return null;
-    const [now, expiresAt, packed] = reply;
-    this.calls.noteClock(now);
-    const session = decodeSession(selector, packed, now, expiresAt);
-    if (slide) session.lastSeenAt = now;
-    return session;
-  }
-
-  /** Reads one data field straight from Redis. */
-  async getField(selector: string, name: string): Promise<unknown> {
-    const { session } = sessionKeys(this.prefix, selector);
-    const raw = await this.calls.run('get', () => this.redis.hget(session, DATA_FIELD_PREFIX + name));
-    return raw === null ? undefined : decodeValue(raw);
-  }
-
-  /** Live sessions of a user, oldest first. Entries whose session is gone are reported as expired and removed. */
-  async list(userId: string): Promise<StoredSession[]> {
-    const selectors = await this.selectorsOf(userId);
-    if (selectors.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const selector of selectors) {
-      const { session } = sessionKeys(this.prefix, selector);
-      pipeline.hmget(session, 'd', 'c', 'l', 'a', 'i').pttl(session);
-    }
-    const replies = await this.calls.run('list', () => pipeline.exec());
-    if (!replies) throw new SessionUnavailableError();
-    const now = Date.now();
-    const live: StoredSession[] = [];
-    const stale: string[] = [];
-    selectors.forEach((selector, i) => {
-      const [err1, meta] = replies[2 * i] as [Error | null, (string | null)[]];
-      const [err2, pttl] = replies[2 * i + 1] as [Error | null, number];
-      if (err1 || err2) throw new SessionUnavailableError(err1 ?? err2);
-      if (meta[1] === null || pttl < 0) stale.push(selector);
-      else live.push({
-        selector, userId, device: meta[0] ?? '', createdAt: Number(meta[1]), lastSeenAt: Number(meta[2]),
-        absoluteExpiresAt: Number(meta[3]), idleMs: Number(meta[4]), expiresAt: now + pttl, data: {}, verifier: '',
-      });
-    });
-    // Gone already: destroy() only drops their index entries and reports the expiries.
-    if (stale.length > 0) await this.destroy(userId, stale, 'logout');
-    return live.sort((a, b) => a.createdAt - b.createdAt);
-  }
-
-  /** Finds the selector behind a public id among a user's sessions. */
-  async selectorForId(userId: string, id: string): Promise<string | null> {
-    return (await this.selectorsOf(userId)).find((s) => publicId(s) === id) ?? null;
-  }
-
-  /** Takes a legacy session record (GETDEL: of concurrent takers exactly one gets it). */
-  takeLegacy(key: string, client: Redis | Cluster = this.redis): Promise<string | null> {
-    return this.calls.run('migrate', () => client.getdel(key));
-  }
-
-  /** One SCAN page of the user indexes on `node` (a master: the sweep visits each). */
-  scanIndexes(node: Redis, cursor: string, count: number): Promise<[cursor: string, indexKeys: string[]]> {
-    return node.scan(cursor, 'MATCH', userIndexPattern(this.prefix), 'COUNT', count);
-  }
-
-  /** The sessions listed in these indexes whose keys are gone: two pipelined round trips for the whole page. */
-  async endedSelectors(node: Redis, indexKeys: string[]): Promise<string[]> {
-    const fields = await pipelined(node, indexKeys.map((key) => ['hkeys', key]));
-    const selectors = indexKeys.flatMap((key, i) => {
-      const digest = digestOfIndexKey(this.prefix, key);
-      if (digest === null) return [];
-      return ((fields[i] as string[] | null) ?? []).filter((f) => f !== INDEX_USER_FIELD).map((f) => digest + f);
-    });
-    if (selectors.length === 0) return [];
-    const exists = await pipelined(node, selectors.map((s) => ['exists', sessionKeys(this.prefix, s).session]));
-    return selectors.filter((_, i) => exists[i] === 0);
-  }
-
-  private async selectorsOf(userId: string): Promise<string[]> {
-    const digest = userDigest(userId);
-    const fields = await this.calls.run('list', () => this.redis.hkeys(userIndexKey(this.prefix, digest)));
-    return fields.filter((f) => f !== INDEX_USER_FIELD).map((part) => digest + part);
-  }
-}
-
-/** Runs commands in one pipeline; a failed command yields null (e.g. a key that moved during resharding). */
-async function pipelined(node: Redis, commands: string[][]): Promise<unknown[]> {
-  const replies = (await node.pipeline(commands).exec()) ?? [];
-  return replies.map(([err, value]) => (err ? null : value));
 }
