@@ -6,6 +6,7 @@ import { SessionEvents } from '../events/session.events';
 import { SessionRedisConnections } from '../redis/session-redis.connections';
 import type { ResolvedSessionOptions } from '../options/session.options';
 import { SESSION_OPTIONS } from '../session.tokens';
+import type { ActiveSession } from '../session.types';
 import { selectorOfKey, sessionKeyPrefix } from './session.keys';
 import { idOf, StoredSession } from './stored.session';
 
@@ -13,7 +14,7 @@ import { idOf, StoredSession } from './stored.session';
 export interface CacheEntry {
   stored: StoredSession;
   /** The object handed to app code, reused on every hit. */
-  session: object;
+  session: ActiveSession;
   /** When Redis last confirmed this session (ms, local clock). */
   confirmedAt: number;
 }
@@ -107,7 +108,7 @@ export class SessionCache implements OnModuleInit {
     return this.usable ? this.lru?.get(selector) : undefined;
   }
 
-  set(selector: string, stored: StoredSession, session: object, epoch: number): void {
+  set(selector: string, stored: StoredSession, session: ActiveSession, epoch: number): void {
     if (this.usable && epoch === this.epoch) this.lru?.set(selector, { stored, session, confirmedAt: Date.now() });
   }
 
