@@ -193,10 +193,9 @@ export class SessionCache implements OnModuleInit {
 
   private onInvalidate(message: Buffer[] | Buffer | null): void {
     if (message === null) return this.restart(this.mode); // null means everything (FLUSHALL / FLUSHDB)
-    this.epoch++;
     for (const key of Array.isArray(message) ? message : [message]) {
       const selector = selectorOfKey(this.options.keyPrefix, key.toString());
-      if (selector) this.lru?.delete(selector);
+      if (selector) this.invalidate(selector);
     }
   }
 }
