@@ -18,6 +18,7 @@ import type { StoredSession } from './store/stored.session';
 
 /** A token as a request presents it: its selector and its verifier's hash (hashed once per request). */
 type PresentedToken = { selector: string; hash: string };
+type Found = ActiveSession | null;
 
 /**
  * The request path, the one place a token becomes a session (for the guard, WebSocket support and SessionService's
@@ -26,10 +27,10 @@ type PresentedToken = { selector: string; hash: string };
 @Injectable()
 export class SessionResolver {
   private readonly logger = new Logger('SessionResolver');
+  /** Cache misses being resolved, by token (single flight: one Redis read for a burst of one browser's requests). */
+  private readonly inFlight = new Map<string, Promise<Found>>();
   private readonly refreshMs: number;
   private readonly rotationMs: number;
-  /** Cache misses being resolved, by token (single flight: one Redis read for a burst of one browser's requests). */
-  private readonly inFlight = new Map<string, Promise<ActiveSession | null>>();
   /** CSRF settings, for the guard. */
   readonly csrf: ResolvedSessionOptions['csrf'];
 
@@ -61,24 +62,20 @@ export class SessionResolver {
    * turns on the hottest path); else through Redis, then the client binding (a mismatch ends the session,
    * `hijack-suspected`) and the rotation when due (new cookie on `res`). Null for a token that opens nothing.
    */
-  resolve(token: string | undefined, req: SessionRequest, res?: unknown): ActiveSession | null | Promise<ActiveSession | null> {
+  resolve(token: string | undefined, req: SessionRequest, res?: unknown): Found | Promise<Found> {
     const p = presented(token);
     if (!p) return res !== undefined && this.migration.applies(req) ? this.migration.migrate(req, res) : null;
     const now = Date.now();
-    const entry = this.cache.get(p.selector);
-    if (entry && this.servable(entry, p.hash, now)) {
-      const s = entry.stored;
-      const bound = s.binding === undefined || s.binding === clientBinding(req, this.options.binding);
-      if (bound && !(res && this.rotationDue(s, p.hash, now))) {
-        this.metrics.cacheLookup(true);
-        return entry.session as ActiveSession;
-      }
-    }
-    return this.resolveAsync(token!, p, req, res);
+    const entry = this.cached(p, now);
+    if (!entry) return this.checked(this.fetch(token!, p, true), p, req, res);
+    const s = entry.stored;
+    const bound = s.binding === undefined || s.binding === clientBinding(req, this.options.binding);
+    if (bound && !(res && this.rotationDue(s, p.hash, now))) return entry.session;
+    return this.checked(entry.session, p, req, res);
   }
 
-  private async resolveAsync(token: string, p: PresentedToken, req: SessionRequest, res?: unknown): Promise<ActiveSession | null> {
-    const session = await this.read(token, p, true);
+  private async checked(found: Found | Promise<Found>, p: PresentedToken, req: SessionRequest, res?: unknown) {
+    const session = await found;
     if (!session) return null;
     const stored = storedOf(session);
     if (stored.binding !== undefined && stored.binding !== clientBinding(req, this.options.binding)) {
@@ -92,15 +89,38 @@ export class SessionResolver {
   }
 
   /** The session behind a token, from the cache or Redis (`slide`: at most once per refresh interval). No binding. */
-  read(token: string, p: PresentedToken | null = presented(token), slide = true): Promise<ActiveSession | null> {
+  read(token: string, p: PresentedToken | null = presented(token), slide = true): Promise<Found> {
     if (!p) return Promise.resolve(null);
+    const entry = slide ? this.cached(p, Date.now()) : undefined;
+    return entry ? Promise.resolve(entry.session) : this.fetch(token, p, slide);
+  }
+
+  /**
+   * A session the app holds (an open WebSocket) read again and, with `slide`, slid; null once it ended. No token to
+   * check ('' for the verifier): whatever rotated since, it is the same session while it lives.
+   */
+  async reread(session: ActiveSession, slide = true): Promise<Found> {
+    const fresh = await this.store.touch(storedOf(session).selector, '', slide);
+    return fresh ? this.shaped(fresh, slide) : null;
+  }
+
+  /** The cache's entry, if it may answer: confirmed recently, within its deadlines, and it knows this verifier. */
+  private cached(p: PresentedToken, now: number): CacheEntry | undefined {
+    if (!this.cache.usable) return undefined;
+    const entry = this.cache.get(p.selector);
+    this.metrics.cacheLookup(entry !== undefined);
+    if (!entry) return undefined;
+    const s = entry.stored;
+    const fresh = now - entry.confirmedAt < this.refreshMs && now < s.expiresAt && now < s.absoluteExpiresAt;
+    // A verifier the entry does not know may be one another instance just issued (rotation): ask Redis.
+    return fresh && acceptedBy(s, p.hash, now) ? entry : undefined;
+  }
+
+  /** The session from Redis: with the cache in use, one read for concurrent misses, cached; else a plain touch. */
+  private fetch(token: string, p: PresentedToken, slide: boolean): Promise<Found> {
     if (!this.cache.usable || !slide) {
       return this.store.touch(p.selector, p.hash, slide).then((s) => (s ? this.shaped(s, slide) : null));
     }
-    const entry = this.cache.get(p.selector);
-    this.metrics.cacheLookup(entry !== undefined);
-    // A verifier the entry does not know may be one another instance just issued (rotation): ask Redis.
-    if (entry && this.servable(entry, p.hash, Date.now())) return Promise.resolve(entry.session as ActiveSession);
     // Many requests of one hot session arrive together when its entry was just dropped: one Redis read serves all.
     let pending = this.inFlight.get(token);
     if (!pending) {
@@ -110,16 +130,7 @@ export class SessionResolver {
     return pending;
   }
 
-  /**
-   * A session the app holds (an open WebSocket) read again and, with `slide`, slid; null once it ended. No token to
-   * check: whatever rotated since, it is the same session while it lives.
-   */
-  async reread(session: ActiveSession, slide = true): Promise<ActiveSession | null> {
-    const fresh = await this.store.touch(storedOf(session).selector, HELD, slide);
-    return fresh ? this.shaped(fresh, slide) : null;
-  }
-
-  private async readIntoCache(p: PresentedToken): Promise<ActiveSession | null> {
+  private async readIntoCache(p: PresentedToken): Promise<Found> {
     const epoch = this.cache.epoch;
     const now = Date.now();
     const lastSlide = this.cache.lastSlide(p.selector);
@@ -134,12 +145,6 @@ export class SessionResolver {
     const session = this.shaped(stored, slide);
     this.cache.set(p.selector, stored, session, epoch);
     return session;
-  }
-
-  /** An entry the cache may answer from: confirmed recently, within its deadlines, and it knows this verifier. */
-  private servable(entry: CacheEntry, hash: string, now: number): boolean {
-    const s = entry.stored;
-    return now - entry.confirmedAt < this.refreshMs && now < s.expiresAt && now < s.absoluteExpiresAt && acceptedBy(s, hash, now);
   }
 
   /** Rotation is due, and this request may do it: only the current token rotates, never one already replaced. */
@@ -175,9 +180,6 @@ export class SessionResolver {
   }
 }
 
-/** The verifier hash touch is given for a held session (authenticated when it was handed out). */
-const HELD = '';
-
 export function presented(token: string | undefined): PresentedToken | null {
   const split = splitToken(token);
   return split ? { selector: split.selector, hash: verifierHash(split.verifier) } : null;
@@ -192,7 +194,8 @@ export function cookieMaxAge(session: ActiveSession): number | undefined {
 
 /** Whether a presented verifier hash opens the session: the current one, or the previous one within its grace. */
 function acceptedBy(s: StoredSession, hash: string, now: number): boolean {
-  return same(s.verifier, hash) || (s.previous !== undefined && s.graceUntil !== undefined && now < s.graceUntil && same(s.previous, hash));
+  if (same(s.verifier, hash)) return true;
+  return s.previous !== undefined && s.graceUntil !== undefined && now < s.graceUntil && same(s.previous, hash);
 }
 
 /**

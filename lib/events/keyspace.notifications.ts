@@ -16,7 +16,7 @@ export function missingFlags(current: string): string[] {
 
 export type NotificationState = 'on' | 'missing' | 'unknown';
 
-/** Checks each node's `notify-keyspace-events`: adds missing flags if `configure` (CONFIG SET), else logs the harm. */
+/** Checks each node's `notify-keyspace-events` (never rejects): adds missing flags if `configure`, else warns. */
 export async function checkKeyspaceNotifications(
   nodes: Array<Redis | Cluster>, configure: boolean, logger: Logger,
 ): Promise<NotificationState> {

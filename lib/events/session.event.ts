@@ -46,13 +46,8 @@ export interface SessionEvictedEvent extends SessionEventBase {
 }
 
 /** Everything that happens to sessions, as one discriminated union: switch on `type`. @publicApi */
-export type SessionEvent =
-  | SessionCreatedEvent
-  | SessionRefreshedEvent
-  | SessionInvalidatedEvent
-  | SessionRotatedEvent
-  | SessionExpiredEvent
-  | SessionEvictedEvent;
+export type SessionEvent = SessionCreatedEvent | SessionRefreshedEvent | SessionInvalidatedEvent | SessionRotatedEvent
+  | SessionExpiredEvent | SessionEvictedEvent;
 
 export type SessionEventType = SessionEvent['type'];
 

@@ -65,7 +65,8 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
 
   get status(): SessionEventsStatus {
     const up = this.subscribers.size > 0 && [...this.subscribers.values()].every((s) => s.status === 'ready');
-    return { subscriber: !this.options.events.enabled ? 'off' : up ? 'up' : 'down', keyspaceNotifications: this.notifications };
+    const subscriber = !this.options.events.enabled ? 'off' : up ? 'up' : 'down';
+    return { subscriber, keyspaceNotifications: this.notifications };
   }
 
   /** Whether anyone listens: lets the hot path skip building 'refreshed' events nobody reads. @internal */
@@ -75,7 +76,7 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
 
   /** Emits an event seen only by this instance ('refreshed'). @internal */
   emitLocal(event: SessionEvent): void {
-    if (!this.destroyed) this.subject.next(event);
+    this.subject.next(event); // a no-op once completed (destroyed)
   }
 
   /**
@@ -99,16 +100,15 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     if (!this.options.events.enabled) return;
     const command = this.connections.command;
+    const cluster = isCluster(command);
     await this.connections.connect();
-    if (isCluster(command)) {
-      // Keyspace notifications are node-local: follow the masters through failovers and resharding. The events
-      // channel is cluster-wide: subscribed once, or each event would arrive once per master.
-      await this.subscribe('channel', this.connections.openSubscriber('session:events'), [this.channel]);
+    // Keyspace notifications are node-local: on Cluster, one subscriber per master follows them through failovers
+    // and resharding. The events channel is cluster-wide: subscribed once, or each event would arrive once per master.
+    const channels = cluster ? [this.channel] : [this.channel, ...keyevents(dbOf(command))];
+    await this.subscribe('channel', this.connections.openSubscriber('session:events'), channels);
+    if (cluster) {
       command.on('refresh', () => void this.syncClusterSubscribers());
       await this.syncClusterSubscribers();
-    } else {
-      const channels = [this.channel, ...keyevents(dbOf(command))];
-      await this.subscribe('standalone', this.connections.openSubscriber('session:events'), channels);
     }
     await this.checkNotifications();
     // A promoted replica (failover) may lack the old master's flags: check again on every reconnect.
@@ -116,13 +116,8 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
   }
 
   private async checkNotifications(): Promise<void> {
-    try {
-      this.notifications = await checkKeyspaceNotifications(
-        dataNodes(this.connections.command), this.options.events.configureKeyspaceNotifications, this.logger,
-      );
-    } catch (err) {
-      this.logger.warn(`Could not check notify-keyspace-events: ${(err as Error).message}`);
-    }
+    const { configureKeyspaceNotifications: configure } = this.options.events;
+    this.notifications = await checkKeyspaceNotifications(dataNodes(this.connections.command), configure, this.logger);
   }
 
   onModuleDestroy(): void {
@@ -148,19 +143,17 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
       this.onListening(sub, false);
       if (this.destroyed || this.downSince !== null) return;
       this.downSince = Date.now();
-      this.logger.warn(
-        'Event subscription lost: cross-instance events are not received until Redis is reachable again',
-      );
+      const lost = 'Event subscription lost: cross-instance events are not received until Redis is reachable again';
+      this.logger.warn(lost);
     });
     sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     // Queued until connected (subscriber connections keep an offline queue) and re-sent on every reconnect.
     const subscribed = listen().catch((err) => this.logger.warn(`SUBSCRIBE failed: ${(err as Error).message}`));
     // Boot waits for the subscription (so events right after boot are not missed), but never hangs on a dead Redis.
-    let timer: NodeJS.Timeout | undefined;
-    const bounded = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, Math.max(this.options.redisCommandTimeoutMs, 2000));
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.max(this.options.redisCommandTimeoutMs, 2000));
+      void subscribed.finally(() => clearTimeout(timer)).then(resolve);
     });
-    return Promise.race([subscribed, bounded]).finally(() => clearTimeout(timer));
   }
 
   private async syncClusterSubscribers(): Promise<void> {
@@ -204,11 +197,11 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
       else if (event) this.subject.next(event);
       return;
     }
-    const kind = channel.endsWith(':expired') ? 'expired' : channel.endsWith(':evicted') ? 'evicted' : null;
-    const selector = kind ? selectorOfKey(this.options.keyPrefix, message) : null;
-    // Every instance hears this; the first to report it publishes the event (to all, this one included), the
-    // others find the index entry gone.
-    if (kind && selector) {
+    // A keyevent channel, the only others subscribed. Every instance hears this; the first to report it publishes the
+    // event (to all, this one included), the others find the index entry gone.
+    const kind = channel.endsWith(':expired') ? 'expired' : 'evicted';
+    const selector = selectorOfKey(this.options.keyPrefix, message);
+    if (selector) {
       this.store.reportEnd(selector, kind, 'notification').catch((err) => {
         this.logger.warn(`Could not report a session ${kind}: ${(err as Error).message}; the sweep will`);
       });

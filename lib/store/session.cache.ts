@@ -6,6 +6,7 @@ import { SessionEvents } from '../events/session.events';
 import { SessionRedisConnections } from '../redis/session-redis.connections';
 import type { ResolvedSessionOptions } from '../options/session.options';
 import { SESSION_OPTIONS } from '../session.tokens';
+import type { ActiveSession } from '../session.types';
 import { selectorOfKey, sessionKeyPrefix } from './session.keys';
 import { idOf, StoredSession } from './stored.session';
 
@@ -13,7 +14,7 @@ import { idOf, StoredSession } from './stored.session';
 export interface CacheEntry {
   stored: StoredSession;
   /** The object handed to app code, reused on every hit. */
-  session: object;
+  session: ActiveSession;
   /** When Redis last confirmed this session (ms, local clock). */
   confirmedAt: number;
 }
@@ -41,11 +42,12 @@ export class SessionCache implements OnModuleInit {
   // When we last slid each session's expiry; not in the entries: NOLOOP does not hide script writes, so a slide
   // invalidates its own entry, and the re-read must not slide again.
   private slides?: LRUCache<string, number>;
-  private modeValue: CacheMode = 'off';
+  /** Set by this class only. */
+  mode: CacheMode = 'off';
+  /** Bumped on every invalidation: pass it back to set(), so a read that raced an invalidation is not cached. */
+  epoch = 0;
   private subscriber?: Redis;
   private subscriberId?: number;
-  /** Bumped on every invalidation; a read that saw it change while in flight must not be cached. */
-  private generation = 0;
   private enabling: Promise<void> = Promise.resolve();
 
   constructor(
@@ -54,18 +56,9 @@ export class SessionCache implements OnModuleInit {
     private readonly events: SessionEvents,
   ) {}
 
-  get mode(): CacheMode {
-    return this.modeValue;
-  }
-
   /** True when entries may be served. */
   get usable(): boolean {
-    return this.modeValue === 'tracking' || this.modeValue === 'events';
-  }
-
-  /** Current invalidation generation; pass it back to set() to drop reads that raced an invalidation. */
-  get epoch(): number {
-    return this.generation;
+    return this.mode === 'tracking' || this.mode === 'events';
   }
 
   async onModuleInit(): Promise<void> {
@@ -73,15 +66,16 @@ export class SessionCache implements OnModuleInit {
     await this.connections.connect();
     this.lru = new LRUCache<string, CacheEntry>({ max: this.options.cache.maxEntries });
     this.slides = new LRUCache<string, number>({ max: this.options.cache.maxEntries });
-    this.modeValue = 'down';
+    this.mode = 'down';
     // In every mode the library's events drop entries too (in events mode, nothing else does).
+    const forgetId = (id: string) => this.forget((_, stored) => idOf(stored) === id);
     this.events.events$.subscribe((e) => {
-      if (ENDED.has(e.type)) this.forget((_, stored) => idOf(stored) === e.id);
+      if (ENDED.has(e.type)) forgetId(e.id);
     });
-    this.events.changed$.subscribe((id) => this.forget((_, stored) => idOf(stored) === id));
+    this.events.changed$.subscribe(forgetId);
     this.events.feedUp$.subscribe((up) => {
-      if (!up && this.modeValue === 'events') this.drop('event subscriber lost');
-      else if (up && this.modeValue === 'down') void this.enable();
+      if (!up && this.mode === 'events') this.drop('event subscriber lost');
+      else if (up && this.mode === 'down') void this.enable();
     });
     const command = this.connections.command;
     command.on('close', () => this.drop('command connection lost'));
@@ -89,13 +83,21 @@ export class SessionCache implements OnModuleInit {
     // Tracking redirect is per node connection: Cluster gets events.
     if (this.options.cache.invalidation === 'events' || isCluster(command)) return this.enable();
     const sub = this.connections.openSubscriber('session:invalidate') as Redis;
-    sub.options.autoResubscribe = false; // onSubscriberReady resubscribes once it has the id to redirect to
+    sub.options.autoResubscribe = false; // resubscribed on 'ready', once it has the id to redirect to
     this.subscriber = sub;
     sub.on('close', () => {
       this.subscriberId = undefined; // dead with its connection: never redirect to it again
       this.drop('invalidation subscriber lost');
     });
-    sub.on('ready', () => void this.onSubscriberReady());
+    sub.on('ready', async () => {
+      try {
+        this.subscriberId = Number(await sub.client('ID'));
+        await sub.subscribe(INVALIDATE_CHANNEL);
+      } catch (err) {
+        return this.logger.warn(`Invalidation subscriber setup failed: ${(err as Error).message}`);
+      }
+      await this.enable();
+    });
     sub.on('messageBuffer', (channel: Buffer, message: Buffer[] | Buffer | null) => {
       if (channel.toString() === INVALIDATE_CHANNEL) this.onInvalidate(message);
     });
@@ -106,13 +108,13 @@ export class SessionCache implements OnModuleInit {
     return this.usable ? this.lru?.get(selector) : undefined;
   }
 
-  set(selector: string, stored: StoredSession, session: object, epoch: number): void {
-    if (this.usable && epoch === this.generation) this.lru?.set(selector, { stored, session, confirmedAt: Date.now() });
+  set(selector: string, stored: StoredSession, session: ActiveSession, epoch: number): void {
+    if (this.usable && epoch === this.epoch) this.lru?.set(selector, { stored, session, confirmedAt: Date.now() });
   }
 
   /** We changed or ended it: drop it, and keep in-flight reads from caching it (Redis tells us late, or never). */
   invalidate(selector: string): void {
-    this.generation++;
+    this.epoch++;
     this.lru?.delete(selector);
   }
 
@@ -132,20 +134,8 @@ export class SessionCache implements OnModuleInit {
 
   private forget(matches: (selector: string, stored: StoredSession) => boolean): void {
     if (!this.lru) return;
-    this.generation++;
+    this.epoch++;
     for (const [selector, entry] of this.lru.entries()) if (matches(selector, entry.stored)) this.lru.delete(selector);
-  }
-
-  private async onSubscriberReady(): Promise<void> {
-    const sub = this.subscriber!;
-    try {
-      this.subscriberId = Number(await sub.client('ID'));
-      await sub.subscribe(INVALIDATE_CHANNEL);
-    } catch (err) {
-      this.logger.warn(`Invalidation subscriber setup failed: ${(err as Error).message}`);
-      return;
-    }
-    await this.enable();
   }
 
   /** (Re)turns invalidation on once the mode's connections are ready. Queued: interleaved TRACKING OFF/ON fail. */
@@ -162,7 +152,7 @@ export class SessionCache implements OnModuleInit {
       if (wanted === 'tracking') return this.refuse('Redis Cluster has no tracking redirect across nodes');
       return this.enableEvents();
     }
-    if (!this.subscriber || this.subscriber.status !== 'ready' || !this.subscriberId) return;
+    if (this.subscriber?.status !== 'ready' || !this.subscriberId) return;
     try {
       await command.client('TRACKING', 'OFF');
       const prefix = sessionKeyPrefix(this.options.keyPrefix);
@@ -180,34 +170,32 @@ export class SessionCache implements OnModuleInit {
   private enableEvents(): void {
     // Without the event feed, another instance's logout would go unheard: stay bypassed until it is up.
     if (this.events.feedUp) this.restart('events');
-    else this.modeValue = 'down';
+    else this.mode = 'down';
   }
 
   private refuse(why: string): void {
     this.logger.error(`cache.invalidation is 'tracking' but ${why}: the cache is bypassed`);
-    this.modeValue = 'down';
+    this.mode = 'down';
   }
 
   /** Empties the cache and goes on in `mode`: nothing heard before this moment can be trusted. */
   private restart(mode: CacheMode): void {
     this.lru?.clear();
     this.slides?.clear();
-    this.generation++;
-    this.modeValue = mode;
+    this.epoch++;
+    this.mode = mode;
   }
 
   private drop(reason: string): void {
-    if (this.modeValue === 'off') return;
-    if (this.modeValue !== 'down') this.logger.warn(`Session cache emptied and bypassed: ${reason}`);
+    if (this.mode !== 'down') this.logger.warn(`Session cache emptied and bypassed: ${reason}`);
     this.restart('down');
   }
 
   private onInvalidate(message: Buffer[] | Buffer | null): void {
-    if (message === null) return this.restart(this.modeValue); // null means everything (FLUSHALL / FLUSHDB)
-    this.generation++;
+    if (message === null) return this.restart(this.mode); // null means everything (FLUSHALL / FLUSHDB)
     for (const key of Array.isArray(message) ? message : [message]) {
       const selector = selectorOfKey(this.options.keyPrefix, key.toString());
-      if (selector) this.lru?.delete(selector);
+      if (selector) this.invalidate(selector);
     }
   }
 }

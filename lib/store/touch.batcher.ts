@@ -21,23 +21,19 @@ const MAX_BATCH = 64;
  * @internal
  */
 export class TouchBatcher {
+  /** Non-empty exactly while a flush is scheduled. */
   private queue: Pending[] = [];
-  private scheduled = false;
 
   constructor(private readonly redis: Redis) {}
 
   touch(session: string, index: string, field: string, presented: string, slide: boolean): Promise<TouchReply> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ session, index, field, presented, slide: slide ? '1' : '0', resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      const queued = this.queue.push({ session, index, field, presented, slide: slide ? '1' : '0', resolve, reject });
+      if (queued === 1) setImmediate(() => this.flush());
     });
   }
 
   private flush(): void {
-    this.scheduled = false;
     while (this.queue.length > 0) this.send(this.queue.splice(0, MAX_BATCH));
   }
 
