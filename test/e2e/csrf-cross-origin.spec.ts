@@ -265,6 +265,12 @@ describe.each(['express', 'fastify'] as const)('CSRF from a second origin, in Ch
     if (phone) expect((await phone.get('/me')).status).toBe(200);
   }
 
+  /** After refused attacks: Redis holds exactly what it held `before`, and both devices are still signed in. */
+  async function nothingChanged(context: BrowserContext, victim: Victim, before: unknown, phone: HttpClient): Promise<void> {
+    expect(await sessionState(redis.client, victim.prefix)).toEqual(before);
+    await stillSignedIn(context, victim, phone);
+  }
+
   /** alice on a second device: a plain HTTP client, no browser. */
   async function secondDevice(victim: Victim, device = 'Phone'): Promise<HttpClient> {
     const client = victim.app.client();
@@ -309,9 +315,8 @@ describe.each(['express', 'fastify'] as const)('CSRF from a second origin, in Ch
         withSession: true, fetchSite: 'same-site', origin: sameSite, ...refused('Sec-Fetch-Site is same-site'),
       });
     }
-    expect(await sessionState(redis.client, victim.prefix)).toEqual(before);
     expect((await context.cookies(victim.origin)).map((c) => c.name)).toEqual(['sid']);
-    await stillSignedIn(context, victim, phone);
+    await nothingChanged(context, victim, before, phone);
     expect(await (await context.request.get(`${victim.origin}/me/cart`)).json()).toEqual({ items: ['book'] });
   });
 
@@ -334,9 +339,8 @@ describe.each(['express', 'fastify'] as const)('CSRF from a second origin, in Ch
         withSession: false, fetchSite: 'cross-site', origin: crossSite, ...refused('Sec-Fetch-Site is cross-site'),
       });
     }
-    expect(await sessionState(redis.client, victim.prefix)).toEqual(before);
     expect((await context.cookies(victim.origin)).map((c) => c.name)).toEqual(['sid']);
-    await stillSignedIn(context, victim, phone);
+    await nothingChanged(context, victim, before, phone);
   });
 
   it('control, CSRF_MODE=off: the same-site form signs the victim out (SameSite alone does not stop it); the cross-site one finds no cookie', async () => {
@@ -402,8 +406,17 @@ describe.each(['express', 'fastify'] as const)('CSRF from a second origin, in Ch
     expect(opaque).toEqual({ type: 'opaque', text: '' });
   }
 
-  it('CSRF_MODE=token: a same-site page cannot read the token, and its POSTs without it answer 403 and change nothing', async () => {
-    const victim = await start({ CSRF_MODE: 'token' });
+  it.each([
+    [
+      'CSRF_MODE=token: a same-site page cannot read the token, and its POSTs without it answer 403 and change nothing',
+      false, 'Sec-Fetch-Site is same-site',
+    ],
+    [
+      'CSRF_MODE=token with the attacker\'s origin trusted (a sibling the app has to trust): the missing token alone refuses',
+      true, 'the x-csrf-token header does not carry this session\'s token',
+    ],
+  ])('%s', async (_, trusted, reason) => {
+    const victim = await start({ CSRF_MODE: 'token' }, trusted ? { mode: 'token', trustedOrigins: [sameSite] } : undefined);
     const context = await signedInBrowser(victim);
     const phone = await secondDevice(victim);
     const tab = await attackerTab(context);
@@ -414,32 +427,8 @@ describe.each(['express', 'fastify'] as const)('CSRF from a second origin, in Ch
       await formPost(tab, sameSite, victim, '/auth/logout-others'),
       await noCorsPost(tab, sameSite, victim, '/auth/logout'),
     ]) {
-      expect(seen).toMatchObject({
-        withSession: true, fetchSite: 'same-site', csrfHeader: false, ...refused('Sec-Fetch-Site is same-site'),
-      });
+      expect(seen).toMatchObject({ withSession: true, fetchSite: 'same-site', csrfHeader: false, ...refused(reason) });
     }
-    expect(await sessionState(redis.client, victim.prefix)).toEqual(before);
-    await stillSignedIn(context, victim, phone);
-  });
-
-  it('CSRF_MODE=token with the attacker\'s origin trusted (a sibling the app has to trust): the missing token alone refuses', async () => {
-    const victim = await start({ CSRF_MODE: 'token' }, { mode: 'token', trustedOrigins: [sameSite] });
-    const context = await signedInBrowser(victim);
-    const phone = await secondDevice(victim);
-    const tab = await attackerTab(context);
-    await tokenOutOfReach(tab, victim);
-    const before = await sessionState(redis.client, victim.prefix);
-
-    for (const seen of [
-      await formPost(tab, sameSite, victim, '/auth/logout-others'),
-      await noCorsPost(tab, sameSite, victim, '/auth/logout'),
-    ]) {
-      expect(seen).toMatchObject({
-        withSession: true, fetchSite: 'same-site', csrfHeader: false,
-        ...refused('the x-csrf-token header does not carry this session\'s token'),
-      });
-    }
-    expect(await sessionState(redis.client, victim.prefix)).toEqual(before);
-    await stillSignedIn(context, victim, phone);
+    await nothingChanged(context, victim, before, phone);
   });
 });
