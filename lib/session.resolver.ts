@@ -16,8 +16,14 @@ import type { ActiveSession } from './session.types';
 import { SessionStore } from './store/session.store';
 import type { StoredSession } from './store/stored.session';
 
-/** A token as a request presents it: its selector and its verifier's hash (hashed once per request). */
-type PresentedToken = { selector: string; hash: string };
+/** A token as a request presents it. The verifier's hash is computed once, and only when needed (not on a cache hit). */
+class PresentedToken {
+  #hash?: string;
+  constructor(readonly selector: string, readonly verifier: string) {}
+  get hash(): string {
+    return (this.#hash ??= verifierHash(this.verifier));
+  }
+}
 type Found = ActiveSession | null;
 
 /**
@@ -70,7 +76,7 @@ export class SessionResolver {
     if (!entry) return this.checked(this.fetch(token!, p, true), p, req, res);
     const s = entry.stored;
     const bound = s.binding === undefined || s.binding === clientBinding(req, this.options.binding);
-    if (bound && !(res && this.rotationDue(s, p.hash, now))) return entry.session;
+    if (bound && !(res && this.rotationDue(s, p, now))) return entry.session;
     return this.checked(entry.session, p, req, res);
   }
 
@@ -84,7 +90,7 @@ export class SessionResolver {
       await this.store.destroy(stored.userId, [stored.selector], 'hijack-suspected', p.hash);
       return null;
     }
-    if (res && this.rotationDue(stored, p.hash, Date.now())) await this.rotate(session, p, res);
+    if (res && this.rotationDue(stored, p, Date.now())) await this.rotate(session, p, res);
     return session;
   }
 
@@ -113,7 +119,7 @@ export class SessionResolver {
     const s = entry.stored;
     const fresh = now - entry.confirmedAt < this.refreshMs && now < s.expiresAt && now < s.absoluteExpiresAt;
     // A verifier the entry does not know may be one another instance just issued (rotation): ask Redis.
-    return fresh && acceptedBy(s, p.hash, now) ? entry : undefined;
+    return fresh && accepts(entry, p, now) ? entry : undefined;
   }
 
   /** The session from Redis: with the cache in use, one read for concurrent misses, cached; else a plain touch. */
@@ -148,8 +154,8 @@ export class SessionResolver {
   }
 
   /** Rotation is due, and this request may do it: only the current token rotates, never one already replaced. */
-  private rotationDue(s: StoredSession, hash: string, now: number): boolean {
-    return this.rotationMs > 0 && now - (s.rotatedAt ?? s.createdAt) >= this.rotationMs && same(s.verifier, hash);
+  private rotationDue(s: StoredSession, p: PresentedToken, now: number): boolean {
+    return this.rotationMs > 0 && now - (s.rotatedAt ?? s.createdAt) >= this.rotationMs && same(s.verifier, p.hash);
   }
 
   /** Token rotation: a new verifier on the response; the one this request presented works for the grace period. */
@@ -182,7 +188,7 @@ export class SessionResolver {
 
 export function presented(token: string | undefined): PresentedToken | null {
   const split = splitToken(token);
-  return split ? { selector: split.selector, hash: verifierHash(split.verifier) } : null;
+  return split ? new PresentedToken(split.selector, split.verifier) : null;
 }
 
 /** The cookie's Max-Age: a remembered session's lasts until its absolute deadline; others end with the browser. */
@@ -192,15 +198,24 @@ export function cookieMaxAge(session: ActiveSession): number | undefined {
     : undefined;
 }
 
-/** Whether a presented verifier hash opens the session: the current one, or the previous one within its grace. */
-function acceptedBy(s: StoredSession, hash: string, now: number): boolean {
-  if (same(s.verifier, hash)) return true;
-  return s.previous !== undefined && s.graceUntil !== undefined && now < s.graceUntil && same(s.previous, hash);
+/**
+ * Whether a presented verifier opens a cached session: the current one, or the previous one within its grace. The
+ * entry remembers the current verifier once seen (memory only, like the request that brought it), so a hit compares
+ * it instead of hashing (~1 µs per request).
+ */
+function accepts(entry: CacheEntry, p: PresentedToken, now: number): boolean {
+  if (entry.verifier !== undefined && same(entry.verifier, p.verifier)) return true;
+  const s = entry.stored;
+  if (same(s.verifier, p.hash)) {
+    entry.verifier = p.verifier;
+    return true;
+  }
+  return s.previous !== undefined && s.graceUntil !== undefined && now < s.graceUntil && same(s.previous, p.hash);
 }
 
 /**
- * Constant-time comparison of two verifier hashes (22 ASCII characters): every character is looked at, and nothing
- * is allocated on the cache-hit path (timingSafeEqual wants two Buffers per call).
+ * Constant-time comparison of two verifiers or their hashes (ASCII): every character is looked at, and nothing is
+ * allocated on the cache-hit path (timingSafeEqual wants two Buffers per call).
  */
 function same(a: string, b: string): boolean {
   if (a.length !== b.length) return false;

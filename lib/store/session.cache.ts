@@ -17,6 +17,8 @@ export interface CacheEntry {
   session: ActiveSession;
   /** When Redis last confirmed this session (ms, local clock). */
   confirmedAt: number;
+  /** The current verifier, once a request has shown it (SessionResolver). */
+  verifier?: string;
 }
 
 /** How invalidations reach the cache right now: Redis tracking, the library's events, or not at all ('down'). */

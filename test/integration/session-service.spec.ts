@@ -1,4 +1,5 @@
 import { REQUEST_SESSION } from '../../lib/session.constants';
+import { SessionCache } from '../../lib/store/session.cache';
 import {
   ActiveSession, SessionDataTooLargeError, SessionHealthIndicator, SessionInputError, SessionNotFoundError, SessionService,
 } from 'nestjs-redis-session';
@@ -502,6 +503,20 @@ describe('SessionService with the local cache on', () => {
       if (JSON.stringify(b) !== JSON.stringify([`y${i}`])) stale.push(`getByToken object, round ${i}: ${JSON.stringify(b)}`);
     }
     expect(stale).toEqual([]);
+  });
+
+  it('a cached session opens only for its own verifier: a tampered one is refused while the entry is warm', async () => {
+    // A hit compares the verifier the entry remembers instead of hashing: a token that differs anywhere after the
+    // selector (the cache key) must still be refused by a warm entry. A refused token drops the entry: warm it again.
+    const cache = mod.module.get(SessionCache);
+    await waitFor(async () => cache.mode, (m) => m === 'tracking', { what: 'tracking on' });
+    const { token } = await cached();
+    for (const at of [24, 25, 45, 66]) {
+      const warm = async () => ((await sessions.touch(token)) ? cache.get(token.slice(0, 24))?.verifier : undefined);
+      await waitFor(warm, (v) => v !== undefined, { what: 'a hit served by the entry' });
+      const tampered = token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
+      expect({ at, session: await sessions.touch(tampered) }).toEqual({ at, session: null });
+    }
   });
 
   it('touch sees a write made through the session touch returned', async () => {
