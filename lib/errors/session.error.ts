@@ -15,10 +15,9 @@ export interface SessionErrorExtensions {
 }
 
 /**
- * What every error of the library extends: one `instanceof SessionError` catches them all. Each is an HttpException
- * with its status, so a route that lets one through answers with it and Nest's usual body (`{ statusCode, message,
- * error }`). In a resolver, graphql-js copies `extensions` onto the GraphQL error: clients see `extensions.code`
- * (UNAUTHENTICATED, SERVICE_UNAVAILABLE, FORBIDDEN...) rather than INTERNAL_SERVER_ERROR. @publicApi
+ * What every error of the library extends. Each is an HttpException with its status and Nest's usual body, so a route
+ * that lets one through answers with it. In a resolver, graphql-js copies `extensions` onto the GraphQL error: clients
+ * see `extensions.code` (UNAUTHENTICATED, SERVICE_UNAVAILABLE...) rather than INTERNAL_SERVER_ERROR. @publicApi
  */
 export class SessionError extends HttpException {
   readonly extensions: SessionErrorExtensions;
@@ -30,8 +29,8 @@ export class SessionError extends HttpException {
 }
 
 /**
- * Thrown at boot when SessionModule options are invalid, listing every problem with its option's dotted path. An
- * HttpException only so that one `instanceof SessionError` catches every library error; no client sees it. @publicApi
+ * Thrown at boot when SessionModule options are invalid, listing every problem with its dotted path. A SessionError
+ * only so that one `instanceof` catches every library error; no client sees it. @publicApi
  */
 export class SessionOptionsError extends SessionError {
   constructor(readonly problems: string[]) {
@@ -41,7 +40,7 @@ export class SessionOptionsError extends SessionError {
 
 /**
  * Redis could not answer in time (down, failing over, full, slower than `redisCommandTimeoutMs`): 503, so a route
- * that needs the session fails closed without a filter. The Redis error is its `cause`, for logs only. @publicApi
+ * that needs the session fails closed. The Redis error is its `cause`, for logs only. @publicApi
  */
 export class SessionUnavailableError extends SessionError {
   constructor(cause?: unknown) {
@@ -73,7 +72,7 @@ export class SessionLimitError extends SessionError {
 /**
  * An unsafe request that looks forged (403): cross-site by Fetch Metadata or Origin, or without the session's CSRF
  * token in `token` mode; nothing was done. In GraphQL: FORBIDDEN, and HTTP 403 where the server lets an error set it
- * (Apollo: `extensions.http.status`; Mercurius: `statusCode`, used when the error leaves `data` null). @publicApi
+ * (Apollo: `extensions.http.status`; Mercurius: `statusCode`, when `data` is null). @publicApi
  */
 export class SessionCsrfError extends SessionError {
   readonly statusCode = 403;

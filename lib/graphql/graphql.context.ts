@@ -3,12 +3,11 @@ import type { SessionRequest } from '../http/session-request';
 
 /**
  * A GraphQL resolver call, recognised by shape so the library never imports @nestjs/graphql, graphql or mercurius
- * (optional for users): Nest gives resolvers `[root, args, context, info]`.
- * - Apollo on Express: `context` is what the app's context function returns (`({ req, res }) => ({ req, res })`),
- *   else Nest's default `{ req }`, with Express's `req.res` the response.
- * - Mercurius on Fastify: `context` carries `reply` (and `reply.request`); Nest adds `req`.
- * - A subscription over graphql-ws: no HTTP exchange; the context holds the socket SessionSockets authenticated
- *   (Apollo: `req.extra.socket`, Nest putting graphql-ws's context as `req`; Mercurius: `socket`). @internal
+ * (optional for users). Nest gives resolvers `[root, args, context, info]`. Apollo on Express: `context` is what the
+ * app's context function returns (`({ req, res })`), else Nest's default `{ req }`, `req.res` the response. Mercurius:
+ * `context` carries `reply` (and `reply.request`). A graphql-ws subscription has no HTTP exchange: the context holds
+ * the socket SessionSockets authenticated (Apollo: `req.extra.socket`, Nest putting graphql-ws's context as `req`;
+ * Mercurius: `socket`). @internal
  */
 interface GraphQLCall {
   req?: SessionRequest;

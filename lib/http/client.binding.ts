@@ -12,18 +12,15 @@ export function clientBinding(req: SessionRequest | undefined, options: Resolved
 }
 
 /**
- * The client's address with `hops` trusted proxies in front of the app. Each proxy appends the address it got the
- * request from, so only the rightmost `hops` entries of X-Forwarded-For are ours; the client writes anything left
- * of them. Counted from the right as Express's numeric `trust proxy` does (socket peer hop 0, rightmost entry hop 1);
- * with fewer entries than hops, the furthest there is.
+ * The client's address behind `hops` trusted proxies. Each appends the address it got the request from, so only the
+ * rightmost `hops` entries of X-Forwarded-For are ours (the client writes the rest). Counted as Express's numeric
+ * `trust proxy` does (socket peer hop 0, rightmost entry hop 1); with fewer entries than hops, the furthest there is.
  */
 export function clientIp(req: SessionRequest, hops: number): string {
   // Express and Fastify both expose the socket; `raw` is Fastify's Node request.
   const socket = (req.socket ?? (req.raw as { socket?: unknown } | undefined)?.socket) as { remoteAddress?: string } | undefined;
   const peer = socket?.remoteAddress ?? '';
   if (hops <= 0) return peer;
-  const forwarded = headerValue(req, 'x-forwarded-for');
-  if (!forwarded) return peer;
-  const entries = forwarded.split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = (headerValue(req, 'x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   return entries.length === 0 ? peer : entries[Math.max(0, entries.length - hops)];
 }

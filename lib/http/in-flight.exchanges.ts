@@ -14,14 +14,11 @@ interface Tracked {
 const SWEEP_EVERY = 256;
 
 /**
- * The requests being handled with a session: where a logout, a revoke or a regenerate finds the cookie to clear or
- * replace, without an AsyncLocalStorage on every request (see session.exchange.ts). SessionGuard adds each request it
- * lets through with a session; a request leaves once its response is sent (one that has gone out takes no cookie).
- * Logouts (destroy, destroyAllForUser, revoke) clear the cookie of every in-flight request of the sessions they end,
- * whose tokens open nothing any more. regenerate() replaces the cookie of exactly the request its session object was
- * handed to: a concurrent request of the same session answers as it would have (the browser takes the new token from the
- * regenerating response).
- * @internal
+ * The requests being handled with a session, where a logout or a regenerate finds the cookie to clear or replace
+ * without an AsyncLocalStorage on every request (see session.exchange.ts). SessionGuard adds each request it lets
+ * through with a session; it leaves once its response is sent. Logouts clear the cookie of every in-flight request of
+ * the sessions they end; regenerate() replaces only that of the request its session object was handed to (the browser
+ * takes the new token from that response). @internal
  */
 @Injectable()
 export class InFlightExchanges {
@@ -59,8 +56,7 @@ export class InFlightExchanges {
   }
 
   private of(userId: string): Tracked[] {
-    const list = this.byUser.get(userId);
-    if (!list) return [];
+    const list = this.byUser.get(userId) ?? [];
     this.keepPending(list);
     if (list.length === 0) this.byUser.delete(userId);
     return list;
@@ -74,9 +70,6 @@ export class InFlightExchanges {
   }
 
   private sweep(): void {
-    for (const [userId, list] of this.byUser) {
-      this.keepPending(list);
-      if (list.length === 0) this.byUser.delete(userId);
-    }
+    for (const userId of this.byUser.keys()) this.of(userId);
   }
 }

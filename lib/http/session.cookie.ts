@@ -1,23 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { AbstractHttpAdapter, HttpAdapterHost } from '@nestjs/core';
 import { parse, serialize, SerializeOptions } from 'cookie';
 import type { ResolvedSessionOptions } from '../options/session.options';
 import { SESSION_OPTIONS } from '../session.tokens';
 import { headerValue, SessionRequest } from './session-request';
 
-/** The header operations of Nest's HTTP adapter (Express or Fastify) that the cookie needs. @internal */
-export interface HeaderAccess {
-  getHeader(response: unknown, name: string): unknown;
-  setHeader(response: unknown, name: string, value: string): unknown;
-  appendHeader(response: unknown, name: string, value: string): unknown;
-  isHeadersSent(response: unknown): boolean;
-}
-
 /**
- * Reads and writes the session cookie, through Nest's HTTP adapter (HttpAdapterHost), so the same code serves
- * Express and Fastify and no cookie-parser middleware is needed. Every response that reads or sets the session
- * varies on Cookie; one that sets it must not be cached.
- * @internal
+ * Reads and writes the session cookie through Nest's HTTP adapter, for Express and Fastify alike, no cookie-parser.
+ * Every response that reads or sets the session varies on Cookie; one that sets it must not be cached. @internal
  */
 @Injectable()
 export class SessionCookie {
@@ -50,9 +40,9 @@ export class SessionCookie {
     this.append(res, serialize(this.name, '', { ...this.attributes, maxAge: 0 }));
   }
 
-  /** Clears another cookie (a legacy session's), at the path it was set for. */
-  clearOther(res: unknown, name: string, path = '/'): void {
-    this.append(res, serialize(name, '', { path, maxAge: 0 }));
+  /** Clears another cookie (a legacy session's, set for path /). */
+  clearOther(res: unknown, name: string): void {
+    this.append(res, serialize(name, '', { path: '/', maxAge: 0 }));
   }
 
   /** Whether the response's headers have gone out (it can take no cookie any more). */
@@ -74,17 +64,13 @@ export class SessionCookie {
   /** Adds a token to a comma-separated header such as Vary, once. */
   private addToken(res: unknown, name: string, token: string): void {
     const current = this.adapter.getHeader(res, name);
-    if (current === undefined || current === null || current === '') {
-      this.adapter.setHeader(res, name, token);
-      return;
-    }
-    const list = String(current).split(',').map((s) => s.trim()).filter(Boolean);
+    const list = current == null ? [] : String(current).split(',').map((s) => s.trim()).filter(Boolean);
     if (list.some((t) => t.toLowerCase() === token.toLowerCase())) return;
     this.adapter.setHeader(res, name, [...list, token].join(', '));
   }
 
-  private get adapter(): HeaderAccess {
-    const adapter = this.host.httpAdapter as HeaderAccess | undefined;
+  private get adapter(): AbstractHttpAdapter {
+    const adapter = this.host.httpAdapter as AbstractHttpAdapter | undefined;
     if (!adapter) throw new Error('SessionCookie needs an HTTP application (HttpAdapterHost has no adapter)');
     return adapter;
   }

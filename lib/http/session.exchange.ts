@@ -2,8 +2,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { NOT_A_SIGN_IN_ROUTE } from '../errors/messages';
+import { GRAPHQL_CONTEXT_TYPE, graphqlCall } from '../graphql/graphql.context';
 import type { SessionRequest } from './session-request';
-import { exchangeOfContext } from './exchange.context';
 
 /** The HTTP request a SessionService call happens in, and its response: where the cookie is read and written. */
 export interface SessionExchange {
@@ -12,11 +12,10 @@ export interface SessionExchange {
 }
 
 /**
- * The exchange of the sign-in being handled, for SessionService.create(): it reads the cookie the request brought
- * (fixation) and sets the new one without being handed `req` and `res`.
- * Open only while a @PublicRoute() handler runs, and enabled only while one does: on Node 20 an active
- * AsyncLocalStorage makes every promise of the process pay a hook (measured: 17 µs of a 79 µs cached GET /me on
- * Fastify), so reads never turn it on. Logouts and regenerate find their request without it (InFlightExchanges).
+ * The sign-in being handled, for SessionService.create(): it reads the cookie the request brought (fixation) and sets
+ * the new one without being handed `req` and `res`. Enabled only while a @PublicRoute() handler runs: on Node 20 an
+ * active AsyncLocalStorage makes every promise of the process pay a hook (measured: 17 µs of a 79 µs cached GET /me
+ * on Fastify). Logouts and regenerate find their request without it (InFlightExchanges).
  */
 const signIns = new AsyncLocalStorage<SessionExchange>();
 let openSignIns = 0;
@@ -33,8 +32,7 @@ export function signInsRunning(): number {
 
 /**
  * exchangeNow() for create(), which must set its cookie.
- * @throws Error outside a @PublicRoute() handler: the login would silently set no cookie
- * @internal
+ * @throws Error outside a @PublicRoute() handler: the login would silently set no cookie. @internal
  */
 export function exchangeForLogin(): SessionExchange {
   const exchange = exchangeNow();
@@ -43,41 +41,44 @@ export function exchangeForLogin(): SessionExchange {
 }
 
 /**
- * The handler's observable, subscribed inside a sign-in exchange: the handler runs (and its promises are made)
- * within it, whatever Nest does with async contexts. Open from subscription to completion, error or unsubscription.
- * @internal
+ * The handler's observable, subscribed inside a sign-in exchange, so the handler's promises are made within it
+ * whatever Nest does with async contexts. Open from subscription to completion, error or unsubscription. @internal
  */
 export function observeInExchange<T>(exchange: SessionExchange, handle: () => Observable<T>): Observable<T> {
   return new Observable<T>((subscriber) => {
     openSignIns++;
-    let subscription: { unsubscribe(): void };
     try {
-      subscription = signIns.run(exchange, () => handle().subscribe(subscriber));
-    } catch (err) {
-      closeSignIn();
-      throw err;
+      signIns.run(exchange, () => handle().subscribe(subscriber));
+    } finally {
+      // Run when the subscriber ends (at once if it has; rxjs errors it if handle() threw). disable() drops the
+      // promise hook once no other AsyncLocalStorage of the process needs it.
+      subscriber.add(() => {
+        if (--openSignIns === 0) signIns.disable();
+      });
     }
-    return () => {
-      subscription.unsubscribe();
-      closeSignIn();
-    };
   });
 }
 
-function closeSignIn(): void {
-  // disable() drops the promise hook once no other AsyncLocalStorage of the process needs it.
-  if (--openSignIns === 0) signIns.disable();
-}
-
 /**
- * Opens the sign-in exchange around a @PublicRoute() handler (HTTP routes and GraphQL resolvers), so create() can
- * set the cookie of the request it runs in. @PublicRoute() applies it.
- * @internal
+ * Opens the sign-in exchange around a @PublicRoute() handler (which applies it): an HTTP route's request and response,
+ * or a GraphQL query's or mutation's. Subscriptions, WebSocket and microservice handlers have no response to set a
+ * cookie on. @internal
  */
 @Injectable()
 export class SessionExchangeInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const exchange = exchangeOfContext(context);
+    const exchange = exchangeOf(context);
     return exchange ? observeInExchange(exchange, () => next.handle()) : next.handle();
   }
+}
+
+function exchangeOf(context: ExecutionContext): SessionExchange | undefined {
+  const type = context.getType<string>();
+  if (type === 'http') {
+    const http = context.switchToHttp();
+    return { req: http.getRequest<SessionRequest>(), res: http.getResponse() };
+  }
+  if (type !== GRAPHQL_CONTEXT_TYPE) return undefined;
+  const { req, res } = graphqlCall(context);
+  return req && res ? { req, res } : undefined;
 }
