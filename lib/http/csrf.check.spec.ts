@@ -1,4 +1,4 @@
-import { crossSiteReason, isUnsafe } from './csrf.check';
+import { carriesToken, crossSiteReason, isUnsafe } from './csrf.check';
 
 const options = { mode: 'origin' as const, trustedOrigins: ['https://admin.example.com'], header: 'x-csrf-token' };
 const req = (headers: Record<string, string>, method = 'POST') => ({ method, headers: { host: 'app.example.com', ...headers } });
@@ -27,5 +27,19 @@ describe('CSRF: what counts as cross-site', () => {
     ['Origin: null (a sandboxed frame, a redirect)', { origin: 'null' }, /not an origin/],
   ])('refuses %s', (_what, headers, reason) => {
     expect(crossSiteReason(req(headers), options)).toMatch(reason);
+  });
+});
+
+describe('CSRF: the token header', () => {
+  const token = 'A'.repeat(43);
+  it.each([
+    ['the token itself', token, true],
+    ['no header', undefined, false],
+    ['another token', 'B'.repeat(43), false],
+    ['a shorter one', token.slice(1), false],
+    ['one as long in characters but not in bytes', token.slice(1) + '\u00e9', false],
+  ])('%s', (_what, given, expected) => {
+    const headers: Record<string, string> = given === undefined ? {} : { 'x-csrf-token': given };
+    expect(carriesToken(req(headers), 'x-csrf-token', token)).toBe(expected);
   });
 });

@@ -32,6 +32,9 @@ export function crossSiteReason(req: SessionRequest, options: ResolvedSessionOpt
 /** Whether the request carries the session's token in the configured header (constant-time comparison). @internal */
 export function carriesToken(req: SessionRequest, header: string, expected: string | undefined): boolean {
   const given = headerValue(req, header);
-  if (!given || !expected || given.length !== expected.length) return false;
-  return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+  if (!given || !expected) return false;
+  // Bytes, not characters: a non-ASCII header of the token's length would make timingSafeEqual throw (a 500).
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

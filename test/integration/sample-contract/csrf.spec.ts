@@ -71,6 +71,9 @@ describe.each(['express', 'fastify'] as const)('CSRF on %s', (adapter) => {
 
     expect((await c.put('/me/cart', { items: ['no token'] })).status).toBe(403);
     expect((await c.request('PUT', '/me/cart', { items: ['wrong'] }, { 'x-csrf-token': othersToken })).status).toBe(403);
+    // As long as the token in characters but not in bytes (a Latin-1 letter): refused, not a 500.
+    const latin1 = token.slice(0, 42) + '\u00e9';
+    expect((await c.request('PUT', '/me/cart', { items: ['latin1'] }, { 'x-csrf-token': latin1 })).status).toBe(403);
     expect((await c.request('PUT', '/me/cart', { items: ['right'] }, { 'x-csrf-token': token })).status).toBe(200);
     expect(await cart(c)).toEqual({ items: ['right'] });
     // The token does not excuse a cross-site request, and GET /auth/csrf needs a session.
