@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { isCluster } from '../redis/redis.topology';
 import { LRUCache } from 'lru-cache';
 import { SessionEvents } from '../events/session.events';
+import { isCluster } from '../redis/redis.topology';
 import { SessionRedisConnections } from '../redis/session-redis.connections';
 import type { ResolvedSessionOptions } from '../options/session.options';
 import { SESSION_OPTIONS } from '../session.tokens';
@@ -28,14 +28,12 @@ const INVALIDATE_CHANNEL = '__redis__:invalidate';
 const ENDED = new Set(['invalidated', 'expired', 'evicted', 'rotated']);
 
 /**
- * Per-instance LRU of resolved sessions (by selector), so a hot session costs no Redis round trip. Invalidation:
+ * Per-instance LRU of resolved sessions (by selector): a hot session costs no Redis round trip. Invalidated by
  * - tracking: `CLIENT TRACKING ON REDIRECT <subscriber> BCAST PREFIX <prefix>s: NOLOOP`; a RESP2 subscriber on
  *   `__redis__:invalidate` hears of every write, expiry and eviction of a session key by anyone else;
- * - events: the library's events (ended sessions, data changes) plus `maxStalenessMs`: for Cluster, and with `auto`
- *   for managed Redis that refuses REDIRECT.
+ * - events: the library's events plus `maxStalenessMs`: for Cluster, and with `auto` when REDIRECT is refused.
  * Redis tells nothing of what happened while a connection was down (redis/redis #11767): while any connection the
- * mode relies on is not ready, the cache is emptied and bypassed.
- * @internal
+ * mode relies on is not ready, the cache is emptied and bypassed. @internal
  */
 @Injectable()
 export class SessionCache implements OnModuleInit {
@@ -44,7 +42,7 @@ export class SessionCache implements OnModuleInit {
   // When we last slid each session's expiry; not in the entries: NOLOOP does not hide script writes, so a slide
   // invalidates its own entry, and the re-read must not slide again.
   private slides?: LRUCache<string, number>;
-  /** Set by this class only. */
+  /** Read-only outside this class. */
   mode: CacheMode = 'off';
   /** Bumped on every invalidation: pass it back to set(), so a read that raced an invalidation is not cached. */
   epoch = 0;

@@ -30,18 +30,15 @@ export function userIndexKey(prefix: string, digest: string): string {
 export const INDEX_USER_FIELD = '@';
 
 export const eventsChannel = (prefix: string) => `${prefix}events`;
-/** Prefix of every session key (what client-side caching tracks). */
+/** What client-side caching tracks. */
 export const sessionKeyPrefix = (prefix: string) => `${prefix}s:`;
-/** Pattern that SCAN matches user indexes with. */
 export const userIndexPattern = (prefix: string) => `${prefix}u:*`;
-/** The lock that lets one instance at a time sweep. */
 export const sweepLockKey = (prefix: string) => `${prefix}sweep-lock`;
 /** Marks an event as handled by one instance (SessionEvents.claim). */
 export const claimKey = (prefix: string, eventKey: string) => `${prefix}claim:${eventKey}`;
 
 /** The selector a session key belongs to (keyspace notifications and tracking only give key names). */
 export const selectorOfKey = (prefix: string, key: string) => keyPart(prefix, key, 's');
-/** The user digest a user index key belongs to. */
 export const digestOfIndexKey = (prefix: string, key: string) => keyPart(prefix, key, 'u');
 
 const KEY_SHAPE = /^([su]):\{([A-Za-z0-9_-]+)\}:([A-Za-z0-9_-]+)$/;

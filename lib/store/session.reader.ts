@@ -1,35 +1,37 @@
+import { Inject } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { SessionUnavailableError } from '../errors';
 import type { ResolvedSessionOptions } from '../options/session.options';
 import { isCluster } from '../redis/redis.topology';
 import { SessionMetrics } from '../session.metrics';
+import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from '../session.tokens';
 import type { InvalidationReason } from '../session.types';
 import { RedisCalls } from './redis.calls';
 import { digestOfIndexKey, eventsChannel, INDEX_USER_FIELD, sessionKeys, userIndexKey, userIndexPattern } from './session.keys';
-import { defineSessionScripts, TouchReply } from './session.scripts';
+import { defineSessionScripts } from './session.scripts';
 import { publicId, sessionPartOf, userDigest } from './session.token';
 import { decodeSession, StoredSession } from './stored.session';
 import { TouchBatcher } from './touch.batcher';
 import { DATA_FIELD_PREFIX, decodeValue } from './value.codec';
 
-/** The reads of SessionStore (which extends it with the writes), and what both share. @internal */
+/** The reads of SessionStore (which extends it with the writes, and inherits this constructor). @internal */
 export abstract class SessionReader {
   protected readonly prefix: string;
   /** Where the scripts publish events; '' (publish nothing) with events off. */
   protected readonly channel: string;
   protected readonly calls: RedisCalls;
-  /** Shares one round trip among the touches of one event-loop turn; absent on Cluster. */
-  private readonly batcher?: TouchBatcher;
+  private readonly touches: TouchBatcher;
 
   constructor(
-    protected readonly redis: Redis | Cluster, protected readonly options: ResolvedSessionOptions,
-    metrics: SessionMetrics,
+    @Inject(SESSION_REDIS_CLIENT) protected readonly redis: Redis | Cluster,
+    @Inject(SESSION_OPTIONS) protected readonly options: ResolvedSessionOptions,
+    protected readonly metrics: SessionMetrics,
   ) {
     defineSessionScripts(redis);
     this.prefix = options.keyPrefix;
     this.channel = options.events.enabled ? eventsChannel(options.keyPrefix) : '';
     this.calls = new RedisCalls(metrics, options.redisCommandTimeoutMs);
-    if (options.batchTouches && !isCluster(redis)) this.batcher = new TouchBatcher(redis);
+    this.touches = new TouchBatcher(redis, options.batchTouches && !isCluster(redis));
   }
 
   /** SessionStore's destroy script: list() drops stale index entries with it. */
@@ -37,19 +39,16 @@ export abstract class SessionReader {
 
   /** The session, if `presented` (a verifier hash) opens it (current, or previous in grace); `slide` slides it too. */
   async touch(selector: string, presented: string, slide: boolean): Promise<StoredSession | null> {
-    const keys = sessionKeys(this.prefix, selector);
-    const field = sessionPartOf(selector);
-    const reply: TouchReply = await this.calls.run('touch', () =>
-      this.batcher
-        ? this.batcher.touch(keys.session, keys.index, field, presented, slide)
-        : this.redis.sessionTouch(2, keys.session, keys.index, field, presented, slide ? '1' : '0').then((r) => r[0] || null),
+    const { session, index } = sessionKeys(this.prefix, selector);
+    const reply = await this.calls.run('touch', () =>
+      this.touches.touch(session, index, sessionPartOf(selector), presented, slide),
     );
     if (!reply) return null;
     const [now, expiresAt, packed] = reply;
     this.calls.noteClock(now);
-    const session = decodeSession(selector, packed, now, expiresAt);
-    if (slide) session.lastSeenAt = now;
-    return session;
+    const stored = decodeSession(selector, packed, now, expiresAt);
+    if (slide) stored.lastSeenAt = now;
+    return stored;
   }
 
   /** Reads one data field straight from Redis. */
@@ -88,7 +87,6 @@ export abstract class SessionReader {
     return live.sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  /** Finds the selector behind a public id among a user's sessions. */
   async selectorForId(userId: string, id: string): Promise<string | null> {
     return (await this.selectorsOf(userId)).find((s) => publicId(s) === id) ?? null;
   }

@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import type { Cluster, Redis, Result } from 'ioredis';
 
 /**
- * Registers each Lua file as an ioredis command. ioredis then sends EVALSHA and falls back to EVAL on NOSCRIPT
- * (after a restart, a failover or SCRIPT FLUSH), and routes by KEYS on Cluster. The scripts start with a
- * `#!lua` line (Redis 7): its flags tell Redis up front whether a script may run when memory is full.
+ * Each Lua file as an ioredis command: EVALSHA, EVAL on NOSCRIPT (after a restart, a failover or SCRIPT FLUSH),
+ * routed by KEYS on Cluster. The `#!lua` line's flags (Redis 7) say up front if a script may run when memory is full.
  * @internal
  */
 export const SESSION_SCRIPTS = {

@@ -1,9 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { SessionDataTooLargeError, SessionLimitError, SessionUnavailableError } from '../errors';
-import type { ResolvedSessionOptions } from '../options/session.options';
-import { SessionMetrics } from '../session.metrics';
-import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from '../session.tokens';
 import type { InvalidationReason } from '../session.types';
 import { sessionKeyBase, sessionKeys, userIndexKey } from './session.keys';
 import { SessionReader } from './session.reader';
@@ -16,34 +13,26 @@ import { DATA_FIELD_PREFIX, ValueCodec } from './value.codec';
 const DESTROY_BATCH = 200;
 
 /**
- * The only code that talks to Redis about session data, in selectors and user ids; every Redis failure leaves as
- * SessionUnavailableError (503). Reads are in SessionReader; here the writes, one atomic Lua script each.
- * @internal
+ * The only code that talks to Redis about session data; every Redis failure leaves as SessionUnavailableError (503).
+ * Reads are in SessionReader; here the writes, one atomic Lua script each. @internal
  */
 @Injectable()
 export class SessionStore extends SessionReader {
   private readonly codec = new ValueCodec(this.options.compressValuesOverBytes);
-
-  constructor(
-    @Inject(SESSION_REDIS_CLIENT) redis: Redis | Cluster,
-    @Inject(SESSION_OPTIONS) options: ResolvedSessionOptions,
-    private readonly metrics: SessionMetrics,
-  ) {
-    super(redis, options, metrics);
-  }
 
   /** Creates a session and returns its token (the only time the raw token exists server-side). */
   async create(
     userId: string, device: string, data: Record<string, unknown>, lifetime: { idleMs: number; absoluteMs: number },
     extra: { binding?: string; remembered?: boolean; replaces?: { selector: string; presented: string } } = {},
   ): Promise<{ token: string; session: StoredSession }> {
+    const { binding, remembered, replaces: old } = extra;
     const { pairs, bytes } = this.codec.encodeFields(data);
-    if (extra.binding) pairs.push('b', extra.binding);
-    if (extra.remembered) pairs.push('r', '1');
+    if (binding) pairs.push('b', binding);
+    if (remembered) pairs.push('r', '1');
     if (bytes > this.options.maxDataBytes) throw new SessionDataTooLargeError(bytes, this.options.maxDataBytes);
     const verifier = newVerifier();
+    const hashed = verifierHash(verifier);
     const digest = userDigest(userId);
-    const old = extra.replaces;
     // Only a session of the same user (the same index) can be replaced.
     const replaces = old && digestOf(old.selector) === digest ? [sessionPartOf(old.selector), old.presented] : ['', ''];
     // A taken selector is drawn again (8 random characters: in practice never twice).
@@ -53,7 +42,7 @@ export class SessionStore extends SessionReader {
       const reply = await this.calls.run('create', () =>
         this.redis.sessionCreate(
           keys.session, keys.index, sessionPartOf(selector), digest, userId, device, lifetime.idleMs,
-          lifetime.absoluteMs, verifierHash(verifier), this.channel, this.options.instanceId, bytes,
+          lifetime.absoluteMs, hashed, this.channel, this.options.instanceId, bytes,
           this.options.maxSessionsPerUser, this.options.onSessionLimit === 'refuse' ? 'refuse' : 'evict',
           this.calls.notAfter(), ...replaces, ...pairs,
         ),
@@ -72,22 +61,18 @@ export class SessionStore extends SessionReader {
       const [now, expiresAt, absoluteExpiresAt] = reply;
       this.calls.noteClock(now);
       this.metrics.sessionCreated();
-      return {
-        token: selector + verifier,
-        session: {
-          selector, userId, device, createdAt: now, lastSeenAt: now, expiresAt, absoluteExpiresAt,
-          idleMs: lifetime.idleMs, data: { ...data }, verifier: verifierHash(verifier), binding: extra.binding,
-          remembered: extra.remembered,
-        },
+      const session: StoredSession = {
+        selector, userId, device, createdAt: now, lastSeenAt: now, expiresAt, absoluteExpiresAt,
+        idleMs: lifetime.idleMs, data: { ...data }, verifier: hashed, binding, remembered,
       };
+      return { token: selector + verifier, session };
     }
     throw new SessionUnavailableError(new Error('no free selector'));
   }
 
   /**
-   * Writes one data field (deletes it when `value` is undefined) if the session exists; `announce` publishes the
-   * change, for event-invalidated caches. @returns false when the session is gone
-   * @throws SessionDataTooLargeError when the write would pass maxDataBytes (nothing written)
+   * Writes one data field (`undefined` deletes it); `announce` publishes the change, for event-invalidated caches.
+   * @returns false when the session is gone. @throws SessionDataTooLargeError past maxDataBytes (nothing written)
    */
   async setField(selector: string, name: string, value: unknown, announce = false): Promise<boolean> {
     const remove = value === undefined;
@@ -107,10 +92,7 @@ export class SessionStore extends SessionReader {
     return result === 1;
   }
 
-  /**
-   * Destroys a user's sessions atomically; with `presented` (one session), only while that verifier hash opens it.
-   * @returns how many existed
-   */
+  /** Destroys a user's sessions; with `presented`, only while that verifier hash opens it. @returns how many existed */
   override async destroy(userId: string, selectors: string[], reason: InvalidationReason, presented = ''): Promise<number> {
     if (selectors.length === 0) return 0;
     const keys: string[] = [userIndexKey(this.prefix, userDigest(userId))];
@@ -143,26 +125,26 @@ export class SessionStore extends SessionReader {
   }
 
   /**
-   * Gives the session a new verifier in place. For a rotation, `current` must still be the current verifier's hash
-   * (else another request rotated first) and the replaced one keeps working for `graceMs`; a regenerate kills it.
-   * @returns the new token, or null when the session is gone or another request renewed it first
+   * A new verifier, in place. A rotation needs `current` to still be the current hash (else another request rotated
+   * first); the replaced one works for `graceMs`, a regenerate kills it. @returns null if gone or renewed first
    */
   async renew(
     session: StoredSession, kind: 'rotation' | 'regenerate', graceMs: number, current: string,
   ): Promise<{ token: string; verifier: string; now: number; expiresAt: number } | null> {
     const verifier = newVerifier();
+    const hashed = verifierHash(verifier);
     const keys = sessionKeys(this.prefix, session.selector);
     const everyMs = kind === 'rotation' ? this.options.rotation.everySeconds * 1000 : 0;
     const reply = await this.calls.run('renew', () =>
       this.redis.sessionRenew(
-        keys.session, keys.index, sessionPartOf(session.selector), current, verifierHash(verifier), graceMs,
+        keys.session, keys.index, sessionPartOf(session.selector), current, hashed, graceMs,
         this.channel, publicId(session.selector), this.options.instanceId, kind, this.calls.notAfter(), everyMs,
       ),
     );
     if (!reply) return null;
     this.calls.noteClock(reply[reply[0] === -2 ? 1 : 0]);
     if (reply[0] === -2) throw new SessionUnavailableError(new Error('renew reached Redis after its deadline'));
-    return { token: session.selector + verifier, verifier: verifierHash(verifier), now: reply[0], expiresAt: reply[1] };
+    return { token: session.selector + verifier, verifier: hashed, now: reply[0], expiresAt: reply[1] };
   }
 
   /** Reports a session Redis ended (drops its index entry, publishes), once per deployment. @returns if this did */

@@ -3,8 +3,7 @@ import { hash, randomBytes } from 'node:crypto';
 /**
  * A token is `<selector><verifier>`.
  * - The selector (24 characters) names the session for its whole life: the user's digest (16 characters of a hash
- *   of the user id; its first 3 are the Cluster routing tag, so a session and its user's index share a slot), then
- *   8 random characters that tell the user's sessions apart.
+ *   of the user id; its first 3 are the Cluster routing tag), then 8 random characters.
  * - The verifier (43 characters: 32 CSPRNG bytes) is the secret. Redis keeps only its SHA-256, so a dump or a
  *   replica holds no live credential. Rotation and regenerate replace it in place: key and public id stay.
  * @internal
@@ -25,7 +24,6 @@ export function splitToken(token: unknown): { selector: string; verifier: string
 /** 96 bits of SHA-256 of the user id: names the user's index and routes all of the user's keys to one slot. */
 export const userDigest = (userId: string): string => hash('sha256', userId, 'base64url').slice(0, DIGEST_LENGTH);
 
-/** The user's digest inside a selector. */
 export const digestOf = (selector: string): string => selector.slice(0, DIGEST_LENGTH);
 
 /** The part of a selector that tells one user's sessions apart (the user index's field name). */
@@ -38,9 +36,7 @@ export const newVerifier = (): string => randomBytes(32).toString('base64url');
 export const verifierHash = (verifier: string): string => hash('sha256', verifier, 'base64url').slice(0, 22);
 
 /**
- * The public id shown in device lists and used to revoke one: stable for the session's life, revealing no selector.
- * SHA-1 (64 bits) because the Lua scripts derive it too (redis.sha1hex); it protects nothing.
+ * The public id in device lists and revocations: stable, revealing no selector. SHA-1 (64 bits) because the Lua
+ * scripts derive it too (redis.sha1hex); it protects nothing.
  */
-export function publicId(selector: string): string {
-  return hash('sha1', 'h:' + selector, 'hex').slice(0, 16);
-}
+export const publicId = (selector: string): string => hash('sha1', 'h:' + selector, 'hex').slice(0, 16);

@@ -3,7 +3,7 @@ import { decodeValue } from './value.codec';
 
 /** A session as the store reads it from Redis, before it is shaped for the app. @internal */
 export interface StoredSession {
-  /** Names the session's key; stable for its whole life. */
+  /** Names the session's key for its whole life. */
   selector: string;
   userId: string;
   device: string;
@@ -18,15 +18,14 @@ export interface StoredSession {
   /** Hash of the verifier a rotation replaced, accepted until `graceUntil` (ms). */
   previous?: string;
   graceUntil?: number;
-  /** Hash of the client binding (User-Agent / IP), when binding is on. */
+  /** Hash of the client binding (User-Agent / IP). */
   binding?: string;
   /** When the verifier was last replaced (ms); createdAt when never. */
   rotatedAt?: number;
-  /** CSRF token, once SessionService.csrfToken made one. */
   csrf?: string;
   /** Created with remember-me: the cookie is persistent. */
   remembered?: boolean;
-  /** Public id, computed on first use (it costs a hash). */
+  /** Public id, computed on first use (idOf: it costs a hash). */
   id?: string;
 }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { TouchReply } from './session.scripts';
 
 interface Pending {
@@ -15,21 +15,22 @@ interface Pending {
 const MAX_BATCH = 64;
 
 /**
- * Sends the touches of one event-loop turn as one script call: under load, one socket write, command and reply
- * parse instead of N (profiled: that per-command cost dominated the request). A lone request waits one
- * setImmediate. Not on Cluster, where the sessions of a batch live in different slots.
+ * The one sender of touch.lua. With `batch`, the touches of one event-loop turn go as one script call: under load,
+ * one socket write, command and reply parse instead of N (profiled: that per-command cost dominated the request); a
+ * lone request waits one setImmediate. Not on Cluster, where the sessions of a batch live in different slots.
  * @internal
  */
 export class TouchBatcher {
   /** Non-empty exactly while a flush is scheduled. */
   private queue: Pending[] = [];
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: Redis | Cluster, private readonly batch: boolean) {}
 
   touch(session: string, index: string, field: string, presented: string, slide: boolean): Promise<TouchReply> {
     return new Promise((resolve, reject) => {
-      const queued = this.queue.push({ session, index, field, presented, slide: slide ? '1' : '0', resolve, reject });
-      if (queued === 1) setImmediate(() => this.flush());
+      const pending: Pending = { session, index, field, presented, slide: slide ? '1' : '0', resolve, reject };
+      if (!this.batch) this.send([pending]);
+      else if (this.queue.push(pending) === 1) setImmediate(() => this.flush());
     });
   }
 

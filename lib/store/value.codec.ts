@@ -9,24 +9,16 @@ export const DATA_FIELD_PREFIX = '.';
 const COMPRESSED = '~br:';
 
 /**
- * Turns data values into session hash fields: JSON, or from `thresholdBytes` on, brotli-compressed JSON in base64
- * behind a marker. Off (0) by default: compression costs CPU on every write and every read of the field.
- * @internal
+ * Data values as session hash fields: JSON, or from `thresholdBytes` on, brotli-compressed JSON in base64 behind a
+ * marker. Off (0) by default: compression costs CPU on every write and every read of the field. @internal
  */
 export class ValueCodec {
   constructor(private readonly thresholdBytes: number) {}
 
   /** Data as the hash's field/value pairs (`.<name>` → JSON), and the bytes they take (what maxDataBytes counts). */
   encodeFields(data: Record<string, unknown>): { pairs: string[]; bytes: number } {
-    const pairs: string[] = [];
-    let bytes = 0;
-    for (const [name, value] of Object.entries(data)) {
-      const field = DATA_FIELD_PREFIX + name;
-      const json = this.encode(name, value);
-      pairs.push(field, json);
-      bytes += Buffer.byteLength(field) + Buffer.byteLength(json);
-    }
-    return { pairs, bytes };
+    const pairs = Object.entries(data).flatMap(([name, value]) => [DATA_FIELD_PREFIX + name, this.encode(name, value)]);
+    return { pairs, bytes: pairs.reduce((sum, part) => sum + Buffer.byteLength(part), 0) };
   }
 
   encode(name: string, value: unknown): string {
