@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
 import type { ResolvedSessionOptions } from '../options/session.options';
 import { SessionMetrics } from '../session.metrics';
 import { checkedLogin, lifetimeOf } from '../session.input';
 import { toActiveSession } from '../session.internals';
-import { SESSION_OPTIONS, SESSION_REDIS_CLIENT } from '../session.tokens';
+import { SESSION_OPTIONS } from '../session.tokens';
 import type { ActiveSession } from '../session.types';
 import { SessionStore } from '../store/session.store';
 import { clientBinding } from './client.binding';
@@ -24,7 +23,6 @@ export class LegacySessionMigration implements OnModuleInit {
 
   constructor(
     @Inject(SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
-    @Inject(SESSION_REDIS_CLIENT) private readonly redis: Redis | Cluster,
     private readonly store: SessionStore,
     private readonly cookie: SessionCookie,
     private readonly metrics: SessionMetrics,
@@ -50,7 +48,7 @@ export class LegacySessionMigration implements OnModuleInit {
     const name = legacy.cookieName ?? 'connect.sid';
     const id = unsign(this.cookie.read(req, name), legacy.secrets);
     if (!id) return null;
-    const raw = await this.store.takeLegacy(`${legacy.prefix ?? 'sess:'}${id}`, this.redis);
+    const raw = await this.store.takeLegacy(`${legacy.prefix ?? 'sess:'}${id}`);
     if (raw === null) return null;
     this.cookie.clearOther(res, name);
     let record: Record<string, unknown>;

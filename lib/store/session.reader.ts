@@ -92,8 +92,8 @@ export abstract class SessionReader {
   }
 
   /** Takes a legacy session record (GETDEL: of concurrent takers exactly one gets it). */
-  takeLegacy(key: string, client: Redis | Cluster = this.redis): Promise<string | null> {
-    return this.calls.run('migrate', () => client.getdel(key));
+  takeLegacy(key: string): Promise<string | null> {
+    return this.calls.run('migrate', () => this.redis.getdel(key));
   }
 
   /** One SCAN page of the user indexes on `node` (a master: the sweep visits each). */
