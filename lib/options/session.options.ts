@@ -95,11 +95,11 @@ export type DefaultedSessionOptions = Defaulted<{
 }>;
 
 /** What every provider sees: the defaulted options plus the fields derived from them. @internal */
-export type ResolvedSessionOptions = Omit<DefaultedSessionOptions, 'cookie' | 'cache'> & {
+export type ResolvedSessionOptions = DefaultedSessionOptions & {
   /** HttpOnly is always on. */
-  cookie: DefaultedSessionOptions['cookie'] & { httpOnly: true };
+  cookie: { httpOnly: true };
   /** `refreshIntervalSeconds`, in ms, with its default (a tenth of the idle timeout) applied. */
-  cache: DefaultedSessionOptions['cache'] & { refreshIntervalMs: number };
+  cache: { refreshIntervalMs: number };
 };
 
 /** Every default, as the option classes declare them. */
