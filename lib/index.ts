@@ -3,22 +3,17 @@ export { SessionService } from './session.service';
 export { SessionGuard } from './session.guard';
 export { Session, SessionData } from './decorators/session.decorator';
 export { PublicRoute } from './decorators/public-route.decorator';
-export { SessionModuleOptions } from './options/session.options';
+export { SessionModuleOptions, type SessionRedisConnection, type SessionRedisClient } from './options/session.options';
 export {
   SessionCookieOptions, SessionCacheOptions, SessionEventsOptions, SessionRememberMeOptions, SessionBindingOptions,
-  SessionRotationOptions, SessionCsrfOptions, SessionLegacyOptions,
+  SessionRotationOptions, SessionCsrfOptions, SessionLegacyOptions, type LegacySessionMapping,
 } from './options/nested.options';
-export type { LegacySessionMapping } from './options/nested.options';
-export type { SessionRedisConnection, SessionRedisClient } from './options/session.options';
 export type { ActiveSession, SessionSummary, CreateSessionInput, InvalidationReason } from './session.types';
-export { SessionEvents } from './events/session.events';
-export type { SessionEventsStatus } from './events/session.events';
-export { SessionSweeper } from './events/session.sweeper';
-export type { SweepReport } from './events/session.sweeper';
-export { isSessionEvent } from './events/session.event';
-export type {
-  SessionEvent, SessionEventType, SessionCreatedEvent, SessionRefreshedEvent, SessionInvalidatedEvent,
-  SessionRotatedEvent, SessionExpiredEvent, SessionEvictedEvent,
+export { SessionEvents, type SessionEventsStatus } from './events/session.events';
+export { SessionSweeper, type SweepReport } from './events/session.sweeper';
+export {
+  isSessionEvent, type SessionEvent, type SessionEventType, type SessionCreatedEvent, type SessionRefreshedEvent,
+  type SessionInvalidatedEvent, type SessionRotatedEvent, type SessionExpiredEvent, type SessionEvictedEvent,
 } from './events/session.event';
 export { SessionSockets, SESSION_ENDED_CLOSE_CODE } from './session.sockets';
 export { SessionHealthIndicator } from './health/session-health.indicator';

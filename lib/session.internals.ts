@@ -3,10 +3,9 @@ import { idOf, StoredSession } from './store/stored.session';
 import type { ActiveSession as Session } from './session.types';
 
 /**
- * A session as app code holds it. Its stored record (the store's address for it) is a private field: serialising a
- * session (logging it, returning it as JSON) never shows it. Not a WeakMap from sessions: an entry per session
- * object (one per request when concurrent requests share a cached session) cost ~1 µs of garbage collection each.
- * @internal
+ * A session as app code holds it. Its stored record (the store's address for it) is a private field, so serialising a
+ * session (a log, JSON) never shows it. Not a WeakMap from sessions: an entry per session object (one per request when
+ * concurrent requests share a cached session) cost ~1 µs of garbage collection each. @internal
  */
 class ActiveSession {
   readonly #stored: StoredSession;
@@ -15,11 +14,14 @@ class ActiveSession {
     this.#stored = stored;
   }
 
-  static storedOf(value: unknown): StoredSession | undefined {
+  static storedOf(value: Session<object>): StoredSession {
     // `in` throws on a primitive: what the app passes here is checked, not trusted.
-    return typeof value === 'object' && value !== null && #stored in value ? (value as ActiveSession).#stored : undefined;
+    if (typeof value === 'object' && value !== null && #stored in value) return (value as ActiveSession).#stored;
+    throw new SessionInputError('Not a session issued by SessionService (use the object @Session() gives you)');
   }
 }
+
+export const { storedOf } = ActiveSession;
 
 export function toActiveSession<T extends object>(stored: StoredSession): Session<T> {
   return Object.assign(new ActiveSession(stored), {
@@ -27,12 +29,6 @@ export function toActiveSession<T extends object>(stored: StoredSession): Sessio
     lastSeenAt: new Date(stored.lastSeenAt), expiresAt: new Date(stored.expiresAt),
     absoluteExpiresAt: new Date(stored.absoluteExpiresAt), data: stored.data as Partial<T>,
   });
-}
-
-export function storedOf(session: Session<object>): StoredSession {
-  const stored = ActiveSession.storedOf(session);
-  if (!stored) throw new SessionInputError('Not a session issued by SessionService (use the object @Session() gives you)');
-  return stored;
 }
 
 /** The same session for another holder (an object of its own), sharing its stored record and its Dates. */

@@ -25,9 +25,8 @@ import { SessionSockets } from './session.sockets';
 @Module({
   providers: [
     { provide: SESSION_OPTIONS, useFactory: resolveSessionOptions, inject: [SESSION_MODULE_OPTIONS] },
-    SessionRedisConnections,
+    SessionRedisConnections, SessionMetrics,
     { provide: SESSION_REDIS_CLIENT, useFactory: (c: SessionRedisConnections) => c.command, inject: [SessionRedisConnections] },
-    { provide: SessionMetrics, useFactory: () => new SessionMetrics() },
     SessionStore, SessionReadiness, SessionHealthIndicator, SessionEvents, SessionCache, SessionSweeper, SessionCookie,
     InFlightExchanges, LegacySessionMigration, SessionResolver, SessionService, SessionGuard, SessionSockets,
   ],

@@ -14,12 +14,11 @@ export const must = (text: string) => ({
 // is taken as such; anything else is left for the check to refuse with the value the app passed.
 const integerFromString = Transform(({ value }) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value));
 const booleanFromString = Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value));
-const positive = must('be a positive integer');
-const nonNegative = must('be a non-negative integer');
+const optionalInt = (min: number, text: string) =>
+  applyDecorators(IsOptional(), integerFromString, IsInt(must(text)), Min(min, must(text)));
 
-export const OptionalPositiveInt = () => applyDecorators(IsOptional(), integerFromString, IsInt(positive), Min(1, positive));
-export const OptionalNonNegativeInt = () =>
-  applyDecorators(IsOptional(), integerFromString, IsInt(nonNegative), Min(0, nonNegative));
+export const OptionalPositiveInt = () => optionalInt(1, 'be a positive integer');
+export const OptionalNonNegativeInt = () => optionalInt(0, 'be a non-negative integer');
 export const OptionalBoolean = () => applyDecorators(IsOptional(), booleanFromString, IsBoolean(must('be a boolean')));
 export const OptionalOneOf = (values: readonly string[]) =>
   applyDecorators(IsOptional(), IsIn(values as string[], must(`be one of ${values.join(', ')}`)));

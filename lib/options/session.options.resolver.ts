@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { SessionOptionsError } from '../errors';
 import { isRedisClient } from '../redis/redis.topology';
 import {
-  DEFAULT_SESSION_OPTIONS, ResolvedSessionOptions, SessionModuleOptions, SessionRedisConnection,
+  DefaultedSessionOptions, ResolvedSessionOptions, SessionModuleOptions, SessionRedisConnection,
 } from './session.options';
 
 /** Walks class-validator's nested errors into `path: problem` lines, as nestjs/config does. */
@@ -40,21 +38,19 @@ function checkRedis(redis: SessionRedisConnection | undefined): string[] {
 }
 
 /**
- * Applies defaults and validates the options. Lives in a provider (not in forRoot) so that the forRootAsync path,
- * whose options come from a factory, is checked the same way. Throws once with every problem listed, one per option.
- * @internal
+ * Applies the defaults and validates: in a provider, not in forRoot, so that forRootAsync's options are checked too.
+ * Throws once, listing every problem. @internal
  */
 export function resolveSessionOptions(raw: SessionModuleOptions): ResolvedSessionOptions {
   if (!raw || typeof raw !== 'object') throw new SessionOptionsError(['options must be an object']);
   // The redis value may be a live client: keep it away from class-transformer, which would copy it.
   const { redis, ...rest } = raw;
-  const given = plainToInstance(SessionModuleOptions, rest as object);
+  // An option left undefined keeps its class's default (exposeDefaultValues).
+  const o = plainToInstance(SessionModuleOptions, rest, { exposeDefaultValues: true }) as DefaultedSessionOptions;
   const problems = [
     ...checkRedis(redis),
-    ...flatten(validateSync(given, { forbidUnknownValues: false, whitelist: false, stopAtFirstError: true })),
+    ...flatten(validateSync(o, { forbidUnknownValues: false, whitelist: false, stopAtFirstError: true })),
   ];
-  const o = withDefaults(DEFAULT_SESSION_OPTIONS, given) as Omit<ResolvedSessionOptions, 'instanceId'> &
-    Pick<SessionModuleOptions, 'cache' | 'instanceId'>;
   const idle = o.idleTimeoutSeconds;
   const refreshMs = (o.cache.refreshIntervalSeconds ?? idle / 10) * 1000;
   const cross = failing([
@@ -80,19 +76,5 @@ export function resolveSessionOptions(raw: SessionModuleOptions): ResolvedSessio
     redis,
     cookie: { ...o.cookie, httpOnly: true },
     cache: { ...o.cache, refreshIntervalMs: Math.round(refreshMs) },
-    instanceId: o.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
-  } as ResolvedSessionOptions;
+  };
 }
-
-/** Defaults under what was given, nested objects merged key by key; undefined counts as not given. */
-function withDefaults(defaults: object, given: object): object {
-  const out: Record<string, unknown> = { ...defaults };
-  for (const [key, value] of Object.entries(given)) {
-    if (value === undefined) continue;
-    const base = out[key];
-    out[key] = isPlain(base) && isPlain(value) ? withDefaults(base, value) : value;
-  }
-  return out;
-}
-
-const isPlain = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
