@@ -39,16 +39,16 @@ export class LegacySessionMigration implements OnModuleInit {
   applies(req: SessionRequest): boolean {
     const legacy = this.options.legacy;
     if (!legacy || (legacy.until && Date.now() >= legacy.until.getTime())) return false;
-    return this.cookie.read(req, legacy.cookieName ?? 'connect.sid') !== undefined;
+    return this.cookie.read(req, legacy.cookieName) !== undefined;
   }
 
   /** Signs the legacy cookie's user in (new session, new cookie, legacy cookie cleared), or answers null. */
   async migrate(req: SessionRequest, res: unknown): Promise<ActiveSession | null> {
     const legacy = this.options.legacy!;
-    const name = legacy.cookieName ?? 'connect.sid';
+    const name = legacy.cookieName;
     const id = unsign(this.cookie.read(req, name), legacy.secrets);
     if (!id) return null;
-    const raw = await this.store.takeLegacy(`${legacy.prefix ?? 'sess:'}${id}`);
+    const raw = await this.store.takeLegacy(`${legacy.prefix}${id}`);
     if (raw === null) return null;
     this.cookie.clearOther(res, name);
     let record: Record<string, unknown>;
