@@ -142,9 +142,8 @@ export class SessionGuard implements CanActivate {
     const session = client[REQUEST_SESSION] as ActiveSession | undefined;
     if (!session) return false;
     const fresh = await this.resolver.reread(session).catch(() => null);
-    if (!fresh) return false;
-    client[REQUEST_SESSION] = fresh;
-    return true;
+    if (fresh) attachSession(socket, fresh);
+    return fresh !== null;
   }
 
   /** Where the token comes from. Default: the session cookie, then (with acceptBearerToken) `Authorization: Bearer`. */

@@ -30,7 +30,7 @@ type Found = ActiveSession | null;
 @Injectable()
 export class SessionResolver {
   private readonly logger = new Logger('SessionResolver');
-  /** Cache misses being resolved, by token (single flight: one Redis read for a burst of a browser's requests). */
+  /** Misses being resolved, by token: a hot session's requests arriving as its entry drops share one Redis read. */
   private readonly inFlight = new Map<string, Promise<Found>>();
   private readonly refreshMs: number;
   private readonly rotationMs: number;
@@ -123,7 +123,6 @@ export class SessionResolver {
     if (!this.cache.usable || !slide) {
       return this.store.touch(p.selector, p.hash, slide).then((s) => (s ? this.shaped(s, slide) : null));
     }
-    // Many requests of one hot session arrive together when its entry was just dropped: one Redis read serves all.
     let pending = this.inFlight.get(token);
     if (!pending) {
       pending = this.readIntoCache(p).finally(() => this.inFlight.delete(token));

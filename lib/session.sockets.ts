@@ -49,9 +49,8 @@ export class SessionSockets {
   }
 
   /**
-   * A socket.io middleware (`server.use(sockets.socketIoMiddleware())` in a gateway's `afterInit`) that
-   * authenticates during the handshake: a client without a valid session gets `connect_error` with the message
-   * "session required" (or "session store unavailable") and never connects.
+   * A socket.io middleware for a gateway's `afterInit` (`server.use(sockets.socketIoMiddleware())`): a client without
+   * a valid session gets `connect_error` ("session required" or "session store unavailable") and never connects.
    */
   socketIoMiddleware(): (socket: object, next: (err?: Error) => void) => void {
     return (socket, next) => {
