@@ -42,7 +42,7 @@ export class SessionGuard implements CanActivate {
     if (type === 'ws') return this.canActivateSocket(context.switchToWs().getClient());
     let req: SessionRequest;
     let res: unknown;
-    // GraphQL: cross-site POSTs are refused whatever the operation (as on any route); the token is asked of mutations.
+    // GraphQL only: a cross-site POST is refused whatever the operation (as on any route); the token, of mutations.
     let mutation: boolean | undefined;
     if (type === GRAPHQL_CONTEXT_TYPE) {
       const call = graphqlCall(context);

@@ -58,7 +58,8 @@ export class SessionMetrics {
 }
 
 /** Every value of the `operation` attribute of `session.redis.duration`. */
-export const REDIS_OPERATIONS = ['create', 'touch', 'set', 'get', 'destroy', 'list', 'renew', 'report', 'migrate'] as const;
+export const REDIS_OPERATIONS =
+  ['create', 'touch', 'set', 'get', 'destroy', 'list', 'renew', 'report', 'migrate'] as const;
 export type RedisOperation = (typeof REDIS_OPERATIONS)[number];
 
 const GUARD_OK: Attributes = { outcome: 'ok' };

@@ -61,7 +61,9 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     return this.make(input);
   }
 
-  private async make(input: CreateSessionInput<TData>, replaces?: { selector: string; presented: string }) {
+  private async make(
+    input: CreateSessionInput<TData>, replaces?: { selector: string; presented: string },
+  ): Promise<{ token: string; session: ActiveSession<TData> }> {
     const { userId, device, data } = checkedLogin(input);
     const { token, session } = await this.store.create(userId, device, data, lifetimeOf(input, this.options), {
       binding: clientBinding(exchangeNow()?.req, this.options.binding),
@@ -192,7 +194,8 @@ export class SessionService<TData extends object = Record<string, unknown>> {
 
   /**
    * Gives the session a new token, killing the old one at once (id, data, deadlines stay), and sets its cookie: call
-   * it after a privilege change. @throws SessionNotFoundError once it ended or its token was replaced since resolved
+   * it after a privilege change (password change, role elevation, 2FA step-up).
+   * @throws SessionNotFoundError once it ended, or its token was replaced since it was resolved
    */
   async regenerate(session: ActiveSession<TData>): Promise<ActiveSession<TData>> {
     const stored = storedOf(session);

@@ -33,6 +33,7 @@ export class SessionSockets {
   constructor(private readonly resolver: SessionResolver, private readonly events: SessionEvents) {}
 
   /**
+   * Authenticates a client; a message it sends before this resolves waits for it in SessionGuard.
    * @param client the `ws` WebSocket or socket.io Socket handleConnection received
    * @param request the upgrade request (`ws` passes it to handleConnection second; socket.io has `client.handshake`)
    * @returns the session, or null after closing the client with code 4401
