@@ -13,14 +13,11 @@ import { SessionResolver } from './session.resolver';
 import type { ActiveSession } from './session.types';
 
 /**
- * Authenticates a request by its session cookie: reads the cookie, resolves the session and slides its idle
- * expiry in one Redis round trip, and puts the session where @Session() finds it.
- * 401 when the cookie is missing, malformed (checked before any Redis call), unknown or expired;
- * 503 when Redis cannot answer within the command timeout. Never lets a request through on a Redis failure.
- * Routes marked @PublicRoute() pass without a session (and get one attached when a valid cookie is present).
- * Works on controllers, WebSocket gateways and GraphQL resolvers (Apollo or Mercurius, recognised by shape).
- * Subclass it to change how the token is found (`extractToken`) or what a missing session throws.
- * @publicApi
+ * Authenticates a request by its session cookie: resolves the session, slides its idle expiry (one Redis round
+ * trip), puts it where @Session() finds it. 401 for a missing, malformed (checked before Redis), unknown or expired
+ * cookie; 503 when Redis cannot answer in time (never lets a request through on a Redis failure). @PublicRoute()
+ * routes pass without a session (one is attached if the cookie is valid). Works on controllers, WebSocket gateways
+ * and GraphQL resolvers (Apollo, Mercurius). Subclass it to change `extractToken` or `onMissingSession`. @publicApi
  */
 @Injectable()
 export class SessionGuard implements CanActivate {
@@ -28,10 +25,9 @@ export class SessionGuard implements CanActivate {
   /** @PublicRoute() by class, then handler: metadata is fixed at boot, and reading it costs ~1 µs per request. */
   private readonly publicRoutes = new Map<Function, Map<Function, boolean>>();
 
-  // Only providers SessionModule exports: the guard is instantiated in the modules that use it.
   /**
-   * @internal Nest creates it. A subclass that needs more providers takes them as properties (`@Inject()` on a
-   * property), so this constructor stays the library's.
+   * @internal Nest creates it, in the modules that use it: only providers SessionModule exports. A subclass takes
+   * more as properties (`@Inject()` on a property), so this constructor stays the library's.
    */
   constructor(
     /** @internal */ private readonly resolver: SessionResolver,
@@ -46,29 +42,24 @@ export class SessionGuard implements CanActivate {
     if (type === 'ws') return this.canActivateSocket(context.switchToWs().getClient());
     let req: SessionRequest;
     let res: unknown;
-    let unsafe: boolean;
-    let tokenChecked: boolean;
+    // GraphQL only: a cross-site POST is refused whatever the operation (as on any route); the token, of mutations.
+    let mutation: boolean | undefined;
     if (type === GRAPHQL_CONTEXT_TYPE) {
       const call = graphqlCall(context);
       if (call.socket) return this.canActivateSocket(call.socket);
       if (!call.req || call.operation === 'subscription') throw new Error(NO_GRAPHQL_REQUEST);
       ({ req, res } = call);
-      // Cross-site POSTs are refused whatever the operation (as on any route); the token is only asked of mutations.
-      const mutation = call.operation === 'mutation';
-      unsafe = mutation || isUnsafe(req);
-      tokenChecked = mutation;
+      mutation = call.operation === 'mutation';
     } else {
       const http = context.switchToHttp();
       req = http.getRequest<SessionRequest>();
       res = http.getResponse();
-      unsafe = isUnsafe(req);
-      tokenChecked = unsafe;
     }
     this.resolver.cookie.varyOnCookie(res);
     const exchange: SessionExchange = { req, res };
     // CSRF: an unsafe request a browser marks cross-site is refused before anything else, login included.
     const csrf = this.resolver.csrf;
-    const guarded = csrf.mode !== 'off' && unsafe;
+    const guarded = csrf.mode !== 'off' && (mutation === true || isUnsafe(req));
     const crossSite = guarded ? crossSiteReason(req, csrf) : null;
     if (crossSite) return this.forged(crossSite);
     let resolved: ActiveSession | null | Promise<ActiveSession | null>;
@@ -78,27 +69,22 @@ export class SessionGuard implements CanActivate {
       return this.failed(err, req, isPublic);
     }
     // Not on public routes (a login): there the origin check is the defence, and a stale session must not block it.
-    const needsToken = guarded && tokenChecked && csrf.mode === 'token' && !isPublic;
-    if (resolved instanceof Promise) return this.settle(resolved, exchange, isPublic, needsToken);
-    return this.accept(resolved, exchange, isPublic, needsToken);
-  }
-
-  private async settle(
-    pending: Promise<ActiveSession | null>, exchange: SessionExchange, isPublic: boolean, needsToken: boolean,
-  ): Promise<boolean> {
-    let session: ActiveSession | null;
-    try {
-      session = await pending;
-    } catch (err) {
-      return this.failed(err, exchange.req, isPublic);
-    }
-    return this.accept(session, exchange, isPublic, needsToken);
+    const needsToken = guarded && mutation !== false && csrf.mode === 'token' && !isPublic;
+    if (!(resolved instanceof Promise)) return this.accept(resolved, exchange, isPublic, needsToken);
+    return resolved.then(
+      (session) => this.accept(session, exchange, isPublic, needsToken),
+      (err: unknown) => this.failed(err, req, isPublic),
+    );
   }
 
   private accept(
     session: ActiveSession | null, exchange: SessionExchange, isPublic: boolean, needsToken: boolean,
   ): boolean | Promise<boolean> {
-    if (!session) return this.reject(exchange.req, isPublic);
+    if (!session) {
+      if (isPublic) return this.passWithout(exchange.req);
+      this.metrics.guardOutcome('401');
+      throw this.onMissingSession();
+    }
     // A request made with a session must prove it comes from the app's own page (token mode).
     if (needsToken && !carriesToken(exchange.req, this.resolver.csrf.header, storedOf(session).csrf)) {
       return this.checkTokenAfresh(session, exchange);
@@ -115,9 +101,10 @@ export class SessionGuard implements CanActivate {
 
   /** The cached copy may predate the session's token (made on another instance): ask Redis before refusing. */
   private async checkTokenAfresh(session: ActiveSession, exchange: SessionExchange): Promise<boolean> {
-    const fresh = await this.resolver.reread(session, false).catch((err: unknown) => this.failed(err, exchange.req, false));
-    if (!fresh || typeof fresh === 'boolean' || !carriesToken(exchange.req, this.resolver.csrf.header, storedOf(fresh).csrf)) {
-      return this.forged(`the ${this.resolver.csrf.header} header does not carry this session's token`);
+    const { header } = this.resolver.csrf;
+    const fresh = await this.resolver.reread(session, false).catch((err: unknown) => this.failed(err, exchange.req));
+    if (!fresh || fresh === true || !carriesToken(exchange.req, header, storedOf(fresh).csrf)) {
+      return this.forged(`the ${header} header does not carry this session's token`);
     }
     return this.let(session, exchange);
   }
@@ -138,7 +125,7 @@ export class SessionGuard implements CanActivate {
     throw new SessionCsrfError(reason);
   }
 
-  private failed(err: unknown, req: SessionRequest, isPublic: boolean): boolean {
+  private failed(err: unknown, req: SessionRequest, isPublic = false): true {
     // A public route does not need Redis; every other route fails closed.
     if (isPublic && err instanceof SessionUnavailableError) return this.passWithout(req);
     if (err instanceof SessionUnavailableError) this.metrics.guardOutcome('503');
@@ -146,9 +133,8 @@ export class SessionGuard implements CanActivate {
   }
 
   /**
-   * A gateway message (or a GraphQL subscription) passes when SessionSockets authenticated its socket and the session
-   * still exists (its end disconnects the client, but a message may already be in flight). A message that arrives
-   * while attach() is still resolving (Nest does not await handleConnection) waits for it.
+   * A gateway message (or GraphQL subscription) passes while its socket's session exists (its end disconnects the
+   * client, but a message may be in flight); one sent while attach() resolves (Nest doesn't await it) waits for it.
    */
   private async canActivateSocket(socket: object): Promise<boolean> {
     const client = socket as Record<symbol, unknown>;
@@ -156,9 +142,8 @@ export class SessionGuard implements CanActivate {
     const session = client[REQUEST_SESSION] as ActiveSession | undefined;
     if (!session) return false;
     const fresh = await this.resolver.reread(session).catch(() => null);
-    if (!fresh) return false;
-    client[REQUEST_SESSION] = fresh;
-    return true;
+    if (fresh) attachSession(socket, fresh);
+    return fresh !== null;
   }
 
   /** Where the token comes from. Default: the session cookie, then (with acceptBearerToken) `Authorization: Bearer`. */
@@ -169,12 +154,6 @@ export class SessionGuard implements CanActivate {
   /** What to throw when there is no valid session. Default: 401. */
   protected onMissingSession(): Error {
     return new SessionNotFoundError();
-  }
-
-  private reject(req: SessionRequest, isPublic: boolean): boolean {
-    if (isPublic) return this.passWithout(req);
-    this.metrics.guardOutcome('401');
-    throw this.onMissingSession();
   }
 
   /**

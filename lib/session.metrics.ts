@@ -1,8 +1,7 @@
 /**
- * The library's metrics, through the OpenTelemetry API when the app has it (an optional peer dependency: the app's
- * own copy, so the SDK it registers is the one we record into); no-ops without the API or an SDK. Attribute objects
- * are built once, so recording on the request path allocates nothing. Names, units, attributes: README "Metrics".
- * @internal
+ * The library's metrics, through the app's copy of the OpenTelemetry API (an optional peer: the SDK it registers is
+ * the one we record into); no-ops without it. Attribute objects are built once: recording on the request path
+ * allocates nothing. Names, units, attributes: README "Metrics". @internal
  */
 export class SessionMetrics {
   private readonly meter = appMeter();
@@ -59,7 +58,8 @@ export class SessionMetrics {
 }
 
 /** Every value of the `operation` attribute of `session.redis.duration`. */
-export const REDIS_OPERATIONS = ['create', 'touch', 'set', 'get', 'destroy', 'list', 'renew', 'report', 'migrate'] as const;
+export const REDIS_OPERATIONS =
+  ['create', 'touch', 'set', 'get', 'destroy', 'list', 'renew', 'report', 'migrate'] as const;
 export type RedisOperation = (typeof REDIS_OPERATIONS)[number];
 
 const GUARD_OK: Attributes = { outcome: 'ok' };

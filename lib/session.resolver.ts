@@ -16,7 +16,7 @@ import type { ActiveSession } from './session.types';
 import { SessionStore } from './store/session.store';
 import type { StoredSession } from './store/stored.session';
 
-/** A token as a request presents it. The verifier's hash is computed once, and only when needed (not on a cache hit). */
+/** A token as a request presents it. Its verifier's hash is computed once, when needed (not on a cache hit). */
 class PresentedToken {
   #hash?: string;
   constructor(readonly selector: string, readonly verifier: string) {}
@@ -26,18 +26,14 @@ class PresentedToken {
 }
 type Found = ActiveSession | null;
 
-/**
- * The request path, the one place a token becomes a session (for the guard, WebSocket support and SessionService's
- * reads): local cache, single flight on misses, else one Redis round trip with the slide; binding; rotation. @internal
- */
+/** The one place a token becomes a session: cache, single flight, one Redis round trip, binding, rotation. @internal */
 @Injectable()
 export class SessionResolver {
   private readonly logger = new Logger('SessionResolver');
-  /** Cache misses being resolved, by token (single flight: one Redis read for a burst of one browser's requests). */
+  /** Misses being resolved, by token: a hot session's requests arriving as its entry drops share one Redis read. */
   private readonly inFlight = new Map<string, Promise<Found>>();
   private readonly refreshMs: number;
   private readonly rotationMs: number;
-  /** CSRF settings, for the guard. */
   readonly csrf: ResolvedSessionOptions['csrf'];
 
   constructor(
@@ -64,9 +60,9 @@ export class SessionResolver {
   }
 
   /**
-   * Token → session for a request: synchronously when the cache vouches for it with nothing left to do (no promise
-   * turns on the hottest path); else through Redis, then the client binding (a mismatch ends the session,
-   * `hijack-suspected`) and the rotation when due (new cookie on `res`). Null for a token that opens nothing.
+   * Token → session: synchronous when the cache vouches for it with nothing left to do (no promise on the hottest
+   * path); else through Redis, then the client binding (a mismatch ends the session, `hijack-suspected`) and the
+   * rotation when due (new cookie on `res`). Null for a token that opens nothing.
    */
   resolve(token: string | undefined, req: SessionRequest, res?: unknown): Found | Promise<Found> {
     const p = presented(token);
@@ -95,7 +91,8 @@ export class SessionResolver {
   }
 
   /** The session behind a token, from the cache or Redis (`slide`: at most once per refresh interval). No binding. */
-  read(token: string, p: PresentedToken | null = presented(token), slide = true): Promise<Found> {
+  read(token: string, slide = true): Promise<Found> {
+    const p = presented(token);
     if (!p) return Promise.resolve(null);
     const entry = slide ? this.cached(p, Date.now()) : undefined;
     return entry ? Promise.resolve(entry.session) : this.fetch(token, p, slide);
@@ -105,9 +102,8 @@ export class SessionResolver {
    * A session the app holds (an open WebSocket) read again and, with `slide`, slid; null once it ended. No token to
    * check ('' for the verifier): whatever rotated since, it is the same session while it lives.
    */
-  async reread(session: ActiveSession, slide = true): Promise<Found> {
-    const fresh = await this.store.touch(storedOf(session).selector, '', slide);
-    return fresh ? this.shaped(fresh, slide) : null;
+  reread(session: ActiveSession, slide = true): Promise<Found> {
+    return this.store.touch(storedOf(session).selector, '', slide).then((s) => (s ? this.shaped(s, slide) : null));
   }
 
   /** The cache's entry, if it may answer: confirmed recently, within its deadlines, and it knows this verifier. */
@@ -127,7 +123,6 @@ export class SessionResolver {
     if (!this.cache.usable || !slide) {
       return this.store.touch(p.selector, p.hash, slide).then((s) => (s ? this.shaped(s, slide) : null));
     }
-    // Many requests of one hot session arrive together when its entry was just dropped: one Redis read serves all.
     let pending = this.inFlight.get(token);
     if (!pending) {
       pending = this.readIntoCache(p).finally(() => this.inFlight.delete(token));
@@ -174,7 +169,7 @@ export class SessionResolver {
   }
 
   /** The app-facing session, announcing the slide to local listeners ('refreshed') when it slid. */
-  shaped(stored: StoredSession, slid: boolean): ActiveSession {
+  private shaped(stored: StoredSession, slid: boolean): ActiveSession {
     const session = toActiveSession<Record<string, unknown>>(stored);
     if (slid && this.events.observed) {
       this.events.emitLocal({
@@ -199,9 +194,8 @@ export function cookieMaxAge(session: ActiveSession): number | undefined {
 }
 
 /**
- * Whether a presented verifier opens a cached session: the current one, or the previous one within its grace. The
- * entry remembers the current verifier once seen (memory only, like the request that brought it), so a hit compares
- * it instead of hashing (~1 µs per request).
+ * Whether a presented verifier opens a cached session: the current one, or the previous within its grace. The entry
+ * remembers the current verifier once seen (in memory only), so a hit compares it instead of hashing (~1 µs).
  */
 function accepts(entry: CacheEntry, p: PresentedToken, now: number): boolean {
   if (entry.verifier !== undefined && same(entry.verifier, p.verifier)) return true;
@@ -213,10 +207,7 @@ function accepts(entry: CacheEntry, p: PresentedToken, now: number): boolean {
   return s.previous !== undefined && s.graceUntil !== undefined && now < s.graceUntil && same(s.previous, p.hash);
 }
 
-/**
- * Constant-time comparison of two verifiers or their hashes (ASCII): every character is looked at, and nothing is
- * allocated on the cache-hit path (timingSafeEqual wants two Buffers per call).
- */
+/** Constant-time comparison of ASCII verifiers or hashes; allocates nothing (timingSafeEqual wants two Buffers). */
 function same(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   let diff = 0;

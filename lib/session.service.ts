@@ -16,10 +16,9 @@ import { SessionStore } from './store/session.store';
 import { idOf, setDataField, StoredSession } from './store/stored.session';
 
 /**
- * Creates, reads, changes and ends sessions. Inject it anywhere; `TData` types the app's session data. Called while
- * a route handles a request, it sets, clears and replaces the session cookie itself (login, logout, regenerate), so
- * controllers need no `@Req()` or `@Res()`. Redis failures surface as SessionUnavailableError (503), a session that
- * is gone as SessionNotFoundError (401), bad input from the app as SessionInputError (400). @publicApi
+ * Creates, reads, changes and ends sessions; `TData` types the app's session data. Called while a route handles a
+ * request, it sets, clears and replaces the cookie itself (login, logout, regenerate): no `@Req()` or `@Res()`.
+ * Errors: SessionUnavailableError (Redis, 503), SessionNotFoundError (gone, 401), SessionInputError (400). @publicApi
  */
 @Injectable()
 export class SessionService<TData extends object = Record<string, unknown>> {
@@ -34,8 +33,8 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   ) {}
 
   /**
-   * Logs a user in, in a @PublicRoute() handler: ends the session the request's cookie names (session fixation: a
-   * token the client brings is never reused) and sets the new session's cookie on the response.
+   * Logs a user in, in a @PublicRoute() handler: ends the session the request's cookie names (fixation: a token the
+   * client brings is never reused) and sets the new one's cookie.
    * @throws SessionLimitError at maxSessionsPerUser with onSessionLimit 'refuse'
    * @throws Error outside a @PublicRoute() handler (it would set no cookie): use issue() there
    */
@@ -49,7 +48,8 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     if (old && old.userId !== String(input.userId)) {
       await this.store.destroy(old.userId, [old.selector], 'login', previous!.hash);
     }
-    const { token, session } = await this.make(input, old ? { selector: old.selector, presented: previous!.hash } : undefined);
+    const replaces = old ? { selector: old.selector, presented: previous!.hash } : undefined;
+    const { token, session } = await this.make(input, replaces);
     return this.send(exchange, token, session);
   }
 
@@ -61,7 +61,9 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     return this.make(input);
   }
 
-  private async make(input: CreateSessionInput<TData>, replaces?: { selector: string; presented: string }): Promise<{ token: string; session: ActiveSession<TData> }> {
+  private async make(
+    input: CreateSessionInput<TData>, replaces?: { selector: string; presented: string },
+  ): Promise<{ token: string; session: ActiveSession<TData> }> {
     const { userId, device, data } = checkedLogin(input);
     const { token, session } = await this.store.create(userId, device, data, lifetimeOf(input, this.options), {
       binding: clientBinding(exchangeNow()?.req, this.options.binding),
@@ -81,13 +83,10 @@ export class SessionService<TData extends object = Record<string, unknown>> {
 
   /** Reads the session a token names without extending it. `null` for malformed, unknown, ended or replaced tokens. */
   async getByToken(token: string): Promise<ActiveSession<TData> | null> {
-    return (await this.resolver.read(token, undefined, false)) as ActiveSession<TData> | null;
+    return (await this.resolver.read(token, false)) as ActiveSession<TData> | null;
   }
 
-  /**
-   * Reads the session a token names and slides its idle expiry, in one Redis round trip (none for a hot session
-   * with the local cache on). No binding check and no rotation: that is the guard's request path.
-   */
+  /** Reads a token's session, sliding its idle expiry (one Redis trip, none when cached); no binding or rotation. */
   async touch(token: string): Promise<ActiveSession<TData> | null> {
     return (await this.resolver.read(token)) as ActiveSession<TData> | null;
   }
@@ -123,8 +122,8 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   }
 
   /**
-   * Writes one data field (JSON) while the session exists: a write racing a logout fails instead of bringing the
-   * session back; a token rotation in between changes nothing. @throws SessionNotFoundError once it ended
+   * Writes one data field (JSON) while the session exists: one racing a logout fails rather than revive the session;
+   * a rotation in between changes nothing. @throws SessionNotFoundError once it ended
    * @throws SessionDataTooLargeError over maxDataBytes (nothing written)
    */
   async set<K extends keyof TData & string>(session: ActiveSession<TData>, key: K, value: TData[K]): Promise<void> {
@@ -136,7 +135,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     delete (await this.write(session, key, undefined)).data[key];
   }
 
-  /** Writes one field (undefined removes it) while the session exists. @returns its StoredSession, to update too */
+  /** Writes one field (undefined removes it) while the session exists; returns the StoredSession to update. */
   private async write(session: ActiveSession<TData>, key: string, value: unknown): Promise<StoredSession> {
     assertFieldName(key);
     const stored = storedOf(session);
@@ -194,9 +193,9 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   }
 
   /**
-   * Gives the session a new token, killing the old one at once (id, data and deadlines stay), and sets its cookie:
-   * call it after a privilege change (password change, role elevation, 2FA step-up).
-   * @throws SessionNotFoundError when the session is already gone, or its token was replaced since it was resolved
+   * Gives the session a new token, killing the old one at once (id, data, deadlines stay), and sets its cookie: call
+   * it after a privilege change (password change, role elevation, 2FA step-up).
+   * @throws SessionNotFoundError once it ended, or its token was replaced since it was resolved
    */
   async regenerate(session: ActiveSession<TData>): Promise<ActiveSession<TData>> {
     const stored = storedOf(session);

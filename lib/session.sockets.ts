@@ -22,11 +22,10 @@ export const SESSION_ENDED_CLOSE_CODE = 4401;
 const ENDS = new Set(['invalidated', 'expired', 'evicted']);
 
 /**
- * Sessions for WebSocket gateways (`ws` or socket.io). `attach(client, request)` in `handleConnection`
- * authenticates the handshake's cookie (or bearer token), puts the session where SessionGuard and @Session() find
- * it, and disconnects the client the moment its session is invalidated, expires or is evicted, on any instance
- * (event-driven, no polling). A message arriving while attach() still resolves waits for it in the guard.
- * With socket.io, `socketIoMiddleware()` authenticates during the handshake, so a refused client learns why. @publicApi
+ * Sessions for WebSocket gateways (`ws` or socket.io). `attach(client, request)` in `handleConnection` authenticates
+ * the handshake's cookie (or bearer token), puts the session where SessionGuard and @Session() find it, and
+ * disconnects the client the moment its session ends, on any instance (events, no polling). With socket.io,
+ * `socketIoMiddleware()` authenticates during the handshake, so a refused client learns why. @publicApi
  */
 @Injectable()
 export class SessionSockets {
@@ -34,6 +33,7 @@ export class SessionSockets {
   constructor(private readonly resolver: SessionResolver, private readonly events: SessionEvents) {}
 
   /**
+   * Authenticates a client; a message it sends before this resolves waits for it in SessionGuard.
    * @param client the `ws` WebSocket or socket.io Socket handleConnection received
    * @param request the upgrade request (`ws` passes it to handleConnection second; socket.io has `client.handshake`)
    * @returns the session, or null after closing the client with code 4401
@@ -50,9 +50,8 @@ export class SessionSockets {
   }
 
   /**
-   * A socket.io middleware (`server.use(sockets.socketIoMiddleware())` in a gateway's `afterInit`) that
-   * authenticates during the handshake: a client without a valid session gets `connect_error` with the message
-   * "session required" (or "session store unavailable") and never connects.
+   * A socket.io middleware for a gateway's `afterInit` (`server.use(sockets.socketIoMiddleware())`): a client without
+   * a valid session gets `connect_error` ("session required" or "session store unavailable") and never connects.
    */
   socketIoMiddleware(): (socket: object, next: (err?: Error) => void) => void {
     return (socket, next) => {
@@ -90,13 +89,13 @@ export class SessionSockets {
     // IncomingMessage.headers is a lazy getter: copy it by name, a spread would miss it.
     const source = (request ?? socket.handshake) as SessionRequest | undefined;
     const req: SessionRequest = { headers: source?.headers ?? {}, socket: source?.socket };
-    const token = this.resolver.tokenFrom(req);
-    const session = token ? await Promise.resolve(this.resolver.resolve(token, req)).catch(() => null) : null;
+    const session = await Promise.resolve(this.resolver.resolve(this.resolver.tokenFrom(req), req)).catch(() => null);
     if (!session) return null;
     attachSession(socket, session);
-    const ended = this.events.events$
-      .pipe(filter((e) => e.id === session.id && ENDS.has(e.type)))
-      .subscribe({ next: () => disconnect(socket, 'session ended'), complete: () => disconnect(socket, 'server shutting down') });
+    const ended = this.events.events$.pipe(filter((e) => e.id === session.id && ENDS.has(e.type))).subscribe({
+      next: () => disconnect(socket, 'session ended'),
+      complete: () => disconnect(socket, 'server shutting down'),
+    });
     const stop = () => ended.unsubscribe();
     socket.once?.('close', stop);
     socket.once?.('disconnect', stop);

@@ -6,14 +6,13 @@ type Role = 'cmd' | 'sub';
 type ClusterConnection = Extract<SessionRedisConnection, { cluster: { nodes: unknown } }>;
 
 /**
- * Settings for connections the library opens. ioredis's defaults suit a cache (offline queue, 20 retries per
- * command: a request waits while Redis is down); a session check must fail within its budget instead:
- * - no offline queue and no per-command retries: commands fail at once while disconnected (503), and one lost with
- *   its connection is not replayed later (a replayed login could create a session nobody receives);
+ * Settings for connections the library opens. ioredis's suit a cache (offline queue, 20 retries: a request waits
+ * while Redis is down); a session check must fail within its budget instead:
+ * - no offline queue, no retries: commands fail at once while disconnected (503), and one lost with its connection
+ *   is not replayed later (a replayed login could create a session nobody receives);
  * - a command timeout: a slow or hung server answers 503 within `redisCommandTimeoutMs`;
- * - RESP2: RESP3 buys nothing here, and invalidation messages arrive as plain Pub/Sub messages on RESP2;
- * - reconnect quickly, forever; close within 500 ms (a dead server has no side left to close: 2 s would be waste).
- * @internal
+ * - RESP2 (RESP3 buys nothing; invalidations arrive as plain Pub/Sub messages); reconnect quickly, forever; close
+ *   within 500 ms (a dead server has no side left to close). @internal
  */
 export function failFastOptions(options: ResolvedSessionOptions, role: Role): RedisOptions {
   return {
@@ -41,9 +40,9 @@ export function createRedisClient(
   if (isRedisClient(connection)) return connection as Redis | Cluster;
   const failFast = failFastOptions(options, role);
   if (typeof connection === 'string') return new Redis(connection, failFast);
-  // Sentinel/Cluster command sockets silent this long while a command waits are reopened: a fresh one can reach the
-  // promoted replica, one to a hung or partitioned master sees no close for minutes. Above the command timeout, so
-  // one slow command answers 503 without costing the other in-flight commands their connection.
+  // Sentinel/Cluster command sockets silent this long while a command waits are reopened (a fresh one can reach the
+  // promoted replica; one to a hung master sees no close for minutes). Above the command timeout: one slow command
+  // answers 503 without costing the other in-flight commands their connection.
   const socketTimeout = role === 'cmd' ? Math.max(3 * options.redisCommandTimeoutMs, 3000) : undefined;
   const { cluster } = connection as Partial<ClusterConnection>;
   if (cluster) return createClusterClient(cluster, { ...failFast, socketTimeout });
@@ -59,12 +58,11 @@ export function createRedisClient(
     sentinelRetryStrategy: reconnectDelay,
     // A sentinel that accepts the connection but never answers must not stall the master lookup.
     sentinelCommandTimeout: options.redisCommandTimeoutMs,
-    // Off: ioredis's FailoverDetector disconnects on +switch-master, and if that lands while a reconnect resolves the
-    // master, ioredis takes it for a manual close and the client ends for good (every later request 503). Covered
-    // otherwise: Sentinel kills a demoted master's clients, `socketTimeout` drops one to a hung master; READONLY below.
+    // Off: its disconnect on +switch-master, landing while a reconnect resolves the master, is taken for a manual
+    // close and ends the client for good (503 forever). Covered otherwise: Sentinel kills a demoted master's clients,
+    // `socketTimeout` drops one to a hung master, and READONLY reconnects (below).
     failoverDetector: false,
-    // A master demoted while we stayed connected answers writes with READONLY: reconnect, which asks Sentinel for
-    // the new master. The failed command itself answers 503 (no replay of writes).
+    // A master demoted under us answers writes with READONLY: reconnect (asks Sentinel anew); that command gets 503.
     reconnectOnError: (err: Error) => (/READONLY/.test(err.message) ? 1 : false),
     ...plain,
   });
@@ -78,11 +76,11 @@ function createClusterClient({ nodes, options = {} }: ClusterConnection['cluster
   return new Cluster(nodes as never, {
     // Sessions are read where they are written: a replica lagging behind would answer 401 for a fresh login.
     scaleReads: 'master',
-    // No ready check: on cluster_state:fail ioredis leaves the first connect(), which boot awaits, pending for good.
-    // Without it, commands on a failed cluster get CLUSTERDOWN, are retried and answer 503 within the command timeout.
+    // No ready check: on cluster_state:fail it leaves the first connect(), which boot awaits, pending for good. Without
+    // it, commands on a failed cluster get CLUSTERDOWN, are retried and answer 503 within the command timeout.
     enableReadyCheck: false,
-    // Read the slot map even when no command fails, so that the per-master subscribers (keyspace notifications are
-    // node-local; they listen for 'refresh') learn of a failover in a quiet period too. One CLUSTER SLOTS per 5 s.
+    // Read the slot map even when no command fails, so that the per-master subscribers (notifications are node-local)
+    // learn of a failover in a quiet period too ('refresh'). One CLUSTER SLOTS per 5 s.
     slotsRefreshInterval: 5000,
     ...clusterOptions,
     // Command clients: no cluster-level offline queue either; boot awaits connect(), so nothing is lost by it.

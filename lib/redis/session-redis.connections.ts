@@ -22,9 +22,10 @@ export class SessionRedisConnections implements OnModuleInit, OnApplicationShutd
 
   /** Opens a dedicated connection for SUBSCRIBE (a subscribed connection cannot run other commands). */
   openSubscriber(name = 'session:sub'): Redis | Cluster {
-    const sub = isRedisClient(this.options.redis)
-      ? (this.options.redis as Redis).duplicate({ ...failFastOptions(this.options, 'sub'), connectionName: name } as never)
-      : createRedisClient(this.options.redis, this.options, 'sub');
+    const { redis } = this.options;
+    const sub = isRedisClient(redis)
+      ? (redis as Redis).duplicate({ ...failFastOptions(this.options, 'sub'), connectionName: name } as never)
+      : createRedisClient(redis, this.options, 'sub');
     if (!isCluster(sub)) sub.options.connectionName = name;
     sub.on('error', () => undefined);
     this.opened.push(sub);
