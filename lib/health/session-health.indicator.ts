@@ -7,10 +7,9 @@ import type { RedisReadinessReport } from './redis.readiness';
 import { SESSION_REDIS_CLIENT } from '../session.tokens';
 
 /**
- * Health of the session layer in the shape @nestjs/terminus expects (`{ [key]: { status, ... } }`), without
- * depending on terminus: use it inside `health.check([() => indicator.isHealthy('session')])`, or call it directly.
- * 'down' only when Redis does not answer; a lost subscriber or readiness risks are reported as details, because
- * sessions still work (the cache is bypassed, events come later). @publicApi
+ * Health of the session layer in @nestjs/terminus's shape (`{ [key]: { status, ... } }`) without depending on it:
+ * `health.check([() => indicator.isHealthy('session')])`, or call it directly. 'down' only when Redis does not answer;
+ * a lost subscriber or readiness risks are details, as sessions still work (cache bypassed, events later). @publicApi
  */
 @Injectable()
 export class SessionHealthIndicator {
