@@ -23,14 +23,12 @@ export function missingFlags(current: string): string[] {
   return Object.keys(WHAT_BREAKS).filter((f) => !have.has(f));
 }
 
-export type NotificationState = 'on' | 'missing' | 'unknown';
-
 /** Health of the event feed, for logs and health checks. @publicApi */
 export interface SessionEventsStatus {
   /** 'off' when events are disabled by option. */
   subscriber: 'up' | 'down' | 'off';
   /** Whether Redis sends the expiry/eviction notifications the library needs. */
-  keyspaceNotifications: NotificationState;
+  keyspaceNotifications: 'on' | 'missing' | 'unknown';
 }
 
 /**
@@ -39,8 +37,7 @@ export interface SessionEventsStatus {
  * - expired / evicted: keyspace notifications reach every instance (on Cluster, every master) and the first to report
  *   one publishes it; without notifications, the sweep and the index cleanup report them later;
  * - refreshed: local to the instance that served the request (the hot path publishes nothing).
- * Every instance sees each event once: wrap once-per-deployment side effects (emails, audit rows) in `claim()`.
- * @publicApi
+ * Every instance sees each event once: wrap once-per-deployment side effects (emails, audits) in `claim()`. @publicApi
  */
 @Injectable()
 export class SessionEvents implements OnModuleInit, OnModuleDestroy {
@@ -50,7 +47,7 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
   readonly events$: Observable<SessionEvent> = this.subject.asObservable();
   private readonly subscribers = new Map<string, Redis | Cluster>();
   private readonly channel: string;
-  private notifications: NotificationState = 'unknown';
+  private notifications: SessionEventsStatus['keyspaceNotifications'] = 'unknown';
   private downSince: number | null = null;
   private destroyed = false;
   /** Subscribers whose SUBSCRIBE has been answered since their last (re)connect. */
@@ -123,7 +120,7 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
 
   /** Checks each node's `notify-keyspace-events` (never rejects): adds missing flags if configured to, else warns. */
   private async checkNotifications(): Promise<void> {
-    let state: NotificationState = 'on';
+    let state: SessionEventsStatus['keyspaceNotifications'] = 'on';
     for (const node of dataNodes(this.connections.command)) {
       let current: string;
       try {
@@ -201,14 +198,12 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
         void this.connections.close(sub);
       }
     }
-    const pending: Promise<void>[] = [];
-    for (const [address, { host, port }] of masters) {
-      if (this.subscribers.has(address) || this.destroyed) continue;
+    const added = [...masters].filter(([address]) => !this.subscribers.has(address) && !this.destroyed);
+    await Promise.all(added.map(([address, { host, port }]) => {
       const sub = this.connections.openNodeSubscriber(host!, port!, `session:events:${address}`);
-      pending.push(this.subscribe(address, sub, keyevents(0)));
-    }
-    await Promise.all(pending);
-    if (pending.length > 0 && this.notifications !== 'unknown') await this.checkNotifications();
+      return this.subscribe(address, sub, keyevents(0));
+    }));
+    if (added.length > 0 && this.notifications !== 'unknown') await this.checkNotifications();
   }
 
   private onListening(sub: Redis | Cluster, up: boolean): void {

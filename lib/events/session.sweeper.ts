@@ -80,10 +80,8 @@ export class SessionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
       report.indexesScanned += indexKeys.length;
       const stale = indexKeys.length > 0 ? await this.store.endedSelectors(node, indexKeys) : [];
       // false: someone else removed it first, and reported it.
-      const reported = await Promise.all(
-        stale.map((s) => this.store.reportEnd(s, 'expired', 'sweep', node).catch(() => false)),
-      );
-      const removed = reported.filter(Boolean).length;
+      const reports = stale.map((s) => this.store.reportEnd(s, 'expired', 'sweep', node).catch(() => false));
+      const removed = (await Promise.all(reports)).filter(Boolean).length;
       report.entriesRemoved += removed;
       if (this.options.events.enabled) report.expiredEventsPublished += removed;
     } while (cursor !== '0');

@@ -23,9 +23,8 @@ export class SessionHealthIndicator {
 
   async isHealthy(key = 'session'): Promise<Record<string, { status: 'up' | 'down'; [detail: string]: unknown }>> {
     const up = (await this.isRedisUp()) ? 'up' : 'down';
-    const { subscriber, keyspaceNotifications } = this.events.status;
     const risks = this.readiness.lastReport?.findings.map((f) => `${f.setting}: ${f.message}`) ?? [];
-    return { [key]: { status: up, redis: up, subscriber, keyspaceNotifications, cache: this.cache.mode, risks } };
+    return { [key]: { status: up, redis: up, ...this.events.status, cache: this.cache.mode, risks } };
   }
 
   /** Pings Redis within the command timeout. */
