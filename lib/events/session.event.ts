@@ -34,10 +34,7 @@ export interface SessionRotatedEvent extends SessionEventBase {
 export interface SessionExpiredEvent extends SessionEventBase {
   type: 'expired';
   cause: 'idle' | 'absolute';
-  /**
-   * 'notification': a keyspace notification; 'sweep': the periodic sweep, later; 'cleanup': the library, tidying the
-   * user's index (a login, a device list, a logout).
-   */
+  /** A keyspace 'notification', the periodic 'sweep' (later), or the user index's 'cleanup' (login, list, logout). */
   detectedBy: 'notification' | 'sweep' | 'cleanup';
 }
 /** Redis evicted the session under memory pressure (see the README on maxmemory-policy). Seen by every instance. */

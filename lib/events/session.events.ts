@@ -7,27 +7,37 @@ import type { ResolvedSessionOptions } from '../options/session.options';
 import { SESSION_OPTIONS } from '../session.tokens';
 import { claimKey, eventsChannel, selectorOfKey } from '../store/session.keys';
 import { SessionStore } from '../store/session.store';
-import { checkKeyspaceNotifications, NotificationState } from './keyspace.notifications';
 import { eventKey, fromPublished, PublishedEvent, SessionEvent } from './session.event';
+
+/** The `notify-keyspace-events` flags the library needs (E: keyevent channels, x: expired, e: evicted), and why. */
+const WHAT_BREAKS: Record<string, string> = {
+  E: 'no keyevent notifications at all',
+  x: "no 'expired' events as sessions time out (the cleanup sweep still reports them, later)",
+  e: "no 'evicted' events when Redis evicts sessions under memory pressure",
+};
+
+/** @internal */
+export function missingFlags(current: string): string[] {
+  // 'A' is the alias for every key-type and event flag (g$lshzxetd), which covers x and e.
+  const have = new Set(current.includes('A') ? [...current, 'x', 'e'] : [...current]);
+  return Object.keys(WHAT_BREAKS).filter((f) => !have.has(f));
+}
 
 /** Health of the event feed, for logs and health checks. @publicApi */
 export interface SessionEventsStatus {
   /** 'off' when events are disabled by option. */
   subscriber: 'up' | 'down' | 'off';
   /** Whether Redis sends the expiry/eviction notifications the library needs. */
-  keyspaceNotifications: NotificationState;
+  keyspaceNotifications: 'on' | 'missing' | 'unknown';
 }
 
 /**
- * One shared, typed stream of session events for this app instance.
- * - created / invalidated / rotated: published by the library's Lua scripts on the `<prefix>events` channel, so
- *   every instance sees those caused by any instance;
- * - expired / evicted: keyspace notifications tell every instance (on Cluster, every master); the first to report
- *   one publishes the event on the channel. Without notifications, the sweep and the index cleanup report them later;
+ * One shared, typed stream of session events for this app instance, completed when the app shuts down.
+ * - created / invalidated / rotated: the library's Lua scripts publish them on `<prefix>events`, to every instance;
+ * - expired / evicted: keyspace notifications reach every instance (on Cluster, every master) and the first to report
+ *   one publishes it; without notifications, the sweep and the index cleanup report them later;
  * - refreshed: local to the instance that served the request (the hot path publishes nothing).
- * Every instance sees each event once: wrap side effects that must run once per deployment (emails, audit rows) in
- * `claim()`. The stream completes when the app shuts down.
- * @publicApi
+ * Every instance sees each event once: wrap once-per-deployment side effects (emails, audits) in `claim()`. @publicApi
  */
 @Injectable()
 export class SessionEvents implements OnModuleInit, OnModuleDestroy {
@@ -37,7 +47,7 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
   readonly events$: Observable<SessionEvent> = this.subject.asObservable();
   private readonly subscribers = new Map<string, Redis | Cluster>();
   private readonly channel: string;
-  private notifications: NotificationState = 'unknown';
+  private notifications: SessionEventsStatus['keyspaceNotifications'] = 'unknown';
   private downSince: number | null = null;
   private destroyed = false;
   /** Subscribers whose SUBSCRIBE has been answered since their last (re)connect. */
@@ -80,21 +90,14 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Claims an event for this instance: true for exactly one of the instances that call it with the same event
-   * within `ttlMs` (SET NX with expiry), for side effects that must happen once per deployment:
-   *   events.events$.pipe(filter(isSessionEvent('expired'))).subscribe(async (e) => {
-   *     if (await events.claim(e)) await audit.write(e);
-   *   });
-   * An event is named by what it is (rotations by their Redis time), never by when an instance heard it.
-   * Redis errors are returned as false (nobody runs it twice).
+   * True for exactly one of the instances that claim the same event within `ttlMs` (SET NX PX), for side effects that
+   * must run once per deployment: `if (await events.claim(e)) await audit.write(e);`. An event is named by what it is
+   * (rotations by their Redis time), never by when an instance heard it. A Redis error is false: nobody runs it twice.
    */
   async claim(event: SessionEvent, ttlMs = 60_000): Promise<boolean> {
     const key = claimKey(this.options.keyPrefix, eventKey(event));
-    try {
-      return (await this.connections.command.set(key, this.options.instanceId, 'PX', ttlMs, 'NX')) === 'OK';
-    } catch {
-      return false;
-    }
+    const claimed = this.connections.command.set(key, this.options.instanceId, 'PX', ttlMs, 'NX').catch(() => null);
+    return (await claimed) === 'OK';
   }
 
   async onModuleInit(): Promise<void> {
@@ -115,9 +118,38 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
     command.on('ready', () => void this.checkNotifications());
   }
 
+  /** Checks each node's `notify-keyspace-events` (never rejects): adds missing flags if configured to, else warns. */
   private async checkNotifications(): Promise<void> {
-    const { configureKeyspaceNotifications: configure } = this.options.events;
-    this.notifications = await checkKeyspaceNotifications(dataNodes(this.connections.command), configure, this.logger);
+    let state: SessionEventsStatus['keyspaceNotifications'] = 'on';
+    for (const node of dataNodes(this.connections.command)) {
+      let current: string;
+      try {
+        current = ((await node.config('GET', 'notify-keyspace-events')) as unknown as string[])[1] ?? '';
+      } catch (err) {
+        this.logger.warn(`Cannot read notify-keyspace-events (${(err as Error).message}). If it lacks "Exe", expiry ` +
+          'and eviction events will not arrive instantly; set it in redis.conf (notify-keyspace-events Exe).');
+        state = 'unknown';
+        continue;
+      }
+      const missing = missingFlags(current);
+      if (missing.length === 0) continue;
+      if (this.options.events.configureKeyspaceNotifications) {
+        const wanted = current + missing.join('');
+        try {
+          await node.config('SET', 'notify-keyspace-events', wanted);
+          this.logger.log(`Set notify-keyspace-events to "${wanted}" (events.configureKeyspaceNotifications)`);
+          continue;
+        } catch (err) {
+          const { message } = err as Error;
+          this.logger.warn(`CONFIG SET notify-keyspace-events failed (${message}); managed Redis often forbids it`);
+        }
+      }
+      this.logger.warn(`notify-keyspace-events is "${current}", missing ${missing.map((f) => `"${f}"`).join(', ')}: ` +
+        `${missing.map((f) => WHAT_BREAKS[f]).join('; ')}. Add them in redis.conf (notify-keyspace-events Exe), or ` +
+        'set events.configureKeyspaceNotifications: true.');
+      state = 'missing';
+    }
+    this.notifications = state;
   }
 
   onModuleDestroy(): void {
@@ -166,14 +198,12 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
         void this.connections.close(sub);
       }
     }
-    const pending: Promise<void>[] = [];
-    for (const [address, { host, port }] of masters) {
-      if (this.subscribers.has(address) || this.destroyed) continue;
+    const added = [...masters].filter(([address]) => !this.subscribers.has(address) && !this.destroyed);
+    await Promise.all(added.map(([address, { host, port }]) => {
       const sub = this.connections.openNodeSubscriber(host!, port!, `session:events:${address}`);
-      pending.push(this.subscribe(address, sub, keyevents(0)));
-    }
-    await Promise.all(pending);
-    if (pending.length > 0 && this.notifications !== 'unknown') await this.checkNotifications();
+      return this.subscribe(address, sub, keyevents(0));
+    }));
+    if (added.length > 0 && this.notifications !== 'unknown') await this.checkNotifications();
   }
 
   private onListening(sub: Redis | Cluster, up: boolean): void {
@@ -201,11 +231,9 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
     // event (to all, this one included), the others find the index entry gone.
     const kind = channel.endsWith(':expired') ? 'expired' : 'evicted';
     const selector = selectorOfKey(this.options.keyPrefix, message);
-    if (selector) {
-      this.store.reportEnd(selector, kind, 'notification').catch((err) => {
-        this.logger.warn(`Could not report a session ${kind}: ${(err as Error).message}; the sweep will`);
-      });
-    }
+    if (!selector) return;
+    const warn = (err: Error) => this.logger.warn(`Could not report a session ${kind}: ${err.message}; the sweep will`);
+    this.store.reportEnd(selector, kind, 'notification').catch(warn);
   }
 }
 

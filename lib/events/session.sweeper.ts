@@ -20,11 +20,10 @@ export interface SweepReport {
 }
 
 /**
- * Removes user-index entries whose session is gone, on a timer, on one instance at a time (a lock with a TTL),
- * with SCAN COUNT on every master (never KEYS). For each it publishes the `expired` event nobody reported, so expiry
- * events arrive, later, where keyspace notifications are off or missed. Removal and event are the notification
- * path's script, so an expiry is reported once whoever finds it first.
- * @publicApi
+ * Removes user-index entries whose session is gone, on a timer, on one instance at a time (a lock with a TTL), with
+ * SCAN COUNT on every master (never KEYS), and publishes the `expired` event nobody reported: expiry events arrive,
+ * later, where keyspace notifications are off or missed. The notification path's script removes and reports, so an
+ * expiry is reported once whoever finds it first. @publicApi
  */
 @Injectable()
 export class SessionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
@@ -41,10 +40,8 @@ export class SessionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     const seconds = this.options.events.sweepIntervalSeconds;
     if (seconds <= 0) return;
-    this.timer = setInterval(() => {
-      this.sweep().catch((err) => this.logger.warn(`Sweep failed: ${(err as Error).message}`));
-    }, seconds * 1000);
-    this.timer.unref(); // a pending sweep must never keep the process alive
+    const sweep = () => this.sweep().catch((err: Error) => this.logger.warn(`Sweep failed: ${err.message}`));
+    this.timer = setInterval(sweep, seconds * 1000).unref(); // a pending sweep must never keep the process alive
   }
 
   onModuleDestroy(): void {
@@ -69,10 +66,8 @@ export class SessionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     }
     report.durationMs = Date.now() - started;
     if (report.entriesRemoved > 0) {
-      this.logger.log(
-        `Sweep removed ${report.entriesRemoved} stale index entries from ${report.indexesScanned} user indexes ` +
-          `in ${report.durationMs} ms`,
-      );
+      this.logger.log(`Sweep removed ${report.entriesRemoved} stale index entries from ${report.indexesScanned} user ` +
+        `indexes in ${report.durationMs} ms`);
     }
     return report;
   }
@@ -85,10 +80,8 @@ export class SessionSweeper implements OnApplicationBootstrap, OnModuleDestroy {
       report.indexesScanned += indexKeys.length;
       const stale = indexKeys.length > 0 ? await this.store.endedSelectors(node, indexKeys) : [];
       // false: someone else removed it first, and reported it.
-      const reported = await Promise.all(
-        stale.map((s) => this.store.reportEnd(s, 'expired', 'sweep', node).catch(() => false)),
-      );
-      const removed = reported.filter(Boolean).length;
+      const reports = stale.map((s) => this.store.reportEnd(s, 'expired', 'sweep', node).catch(() => false));
+      const removed = (await Promise.all(reports)).filter(Boolean).length;
       report.entriesRemoved += removed;
       if (this.options.events.enabled) report.expiredEventsPublished += removed;
     } while (cursor !== '0');

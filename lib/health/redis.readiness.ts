@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { missingFlags } from '../events/keyspace.notifications';
+import { missingFlags } from '../events/session.events';
 
 /** One thing about the Redis deployment that puts sessions at risk, or that the library could not check. @publicApi */
 export interface ReadinessFinding {

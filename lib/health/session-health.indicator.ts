@@ -7,10 +7,9 @@ import type { RedisReadinessReport } from './redis.readiness';
 import { SESSION_REDIS_CLIENT } from '../session.tokens';
 
 /**
- * Health of the session layer in the shape @nestjs/terminus expects (`{ [key]: { status, ... } }`), without
- * depending on terminus: use it inside `health.check([() => indicator.isHealthy('session')])`, or call it directly.
- * 'down' only when Redis does not answer; a lost subscriber or readiness risks are reported as details, because
- * sessions still work (the cache is bypassed, events come later). @publicApi
+ * Health of the session layer in @nestjs/terminus's shape (`{ [key]: { status, ... } }`) without depending on it:
+ * `health.check([() => indicator.isHealthy('session')])`, or call it directly. 'down' only when Redis does not answer;
+ * a lost subscriber or readiness risks are details, as sessions still work (cache bypassed, events later). @publicApi
  */
 @Injectable()
 export class SessionHealthIndicator {
@@ -24,9 +23,8 @@ export class SessionHealthIndicator {
 
   async isHealthy(key = 'session'): Promise<Record<string, { status: 'up' | 'down'; [detail: string]: unknown }>> {
     const up = (await this.isRedisUp()) ? 'up' : 'down';
-    const { subscriber, keyspaceNotifications } = this.events.status;
     const risks = this.readiness.lastReport?.findings.map((f) => `${f.setting}: ${f.message}`) ?? [];
-    return { [key]: { status: up, redis: up, subscriber, keyspaceNotifications, cache: this.cache.mode, risks } };
+    return { [key]: { status: up, redis: up, ...this.events.status, cache: this.cache.mode, risks } };
   }
 
   /** Pings Redis within the command timeout. */

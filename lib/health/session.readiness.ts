@@ -40,10 +40,8 @@ export class SessionReadiness implements OnApplicationBootstrap {
     }
     const lines = report.findings.map((f) => `\n  - [${f.node}] ${f.setting}: ${f.message}`);
     this.logger.warn(`Redis readiness: sessions are at risk:${lines.join('')}`);
-    if (this.options.strictRedisChecks) {
-      throw new SessionOptionsError([
-        `strictRedisChecks is on and the Redis deployment puts sessions at risk: ${report.findings.map((f) => `${f.setting} (${f.node})`).join(', ')}`,
-      ]);
-    }
+    if (!this.options.strictRedisChecks) return;
+    const risks = report.findings.map((f) => `${f.setting} (${f.node})`).join(', ');
+    throw new SessionOptionsError([`strictRedisChecks is on and the Redis deployment puts sessions at risk: ${risks}`]);
   }
 }
