@@ -22,13 +22,17 @@ export interface ExecutedOp {
 
 /**
  * One atomic moment of an executed operation, as the model orders them. A revoke has two, its listing and its
- * delete, which other operations of a concurrent group can fall between.
+ * delete; a login with another user's cookie two, that session's end and the create; other operations of a
+ * concurrent group can fall between them.
  */
 export interface OpMoment {
   ex: ExecutedOp;
-  part: 'whole' | 'revoke-list' | 'revoke-delete';
+  part: 'whole' | 'revoke-list' | 'revoke-delete' | 'login-previous' | 'login-create';
 }
 
 export function momentsOf(ex: ExecutedOp): OpMoment[] {
-  return ex.op.kind === 'revoke' ? [{ ex, part: 'revoke-list' }, { ex, part: 'revoke-delete' }] : [{ ex, part: 'whole' }];
+  if (ex.op.kind === 'revoke') return [{ ex, part: 'revoke-list' }, { ex, part: 'revoke-delete' }];
+  // A login ends another user's session its cookie names in a Redis call of its own, before the create script.
+  if (ex.op.kind === 'login' && ex.obs?.sentToken !== undefined) return [{ ex, part: 'login-previous' }, { ex, part: 'login-create' }];
+  return [{ ex, part: 'whole' }];
 }

@@ -1,4 +1,4 @@
-import type { ExecutedOp } from './executed-op';
+import type { ExecutedOp, OpMoment } from './executed-op';
 import { authenticate } from './model-auth';
 import { USERS } from './operations';
 import { TIMING } from './model-options';
@@ -12,7 +12,7 @@ import { Violation } from './violation';
  * then a new session starts. At maxSessionsPerUser, 'evict-oldest' ends the earliest-created live sessions and
  * 'refuse' answers 409. Sessions whose expiry the model cannot decide are branched on: alive or already expired.
  */
-export function applyLogin(w: World, cfg: ModelConfig, ex: ExecutedOp): World[] | Violation {
+export function applyLogin(w: World, cfg: ModelConfig, ex: ExecutedOp, part: OpMoment['part'] = 'whole'): World[] | Violation {
   const obs = ex.obs!;
   if (obs.status !== 200 && obs.status !== 409) return new Violation('conformance', `login answered ${obs.status}: ${JSON.stringify(obs.body)}`);
   if (obs.status === 409 && !(cfg.limit > 0 && cfg.policy === 'refuse')) {
@@ -24,7 +24,12 @@ export function applyLogin(w: World, cfg: ModelConfig, ex: ExecutedOp): World[] 
   if (rotation.length > 0 && !cfg.rotation) return new Violation('conformance', 'login set an extra token although rotation is off');
   const userId = ex.op.kind === 'login' ? USERS[ex.op.user] : ex.op.kind === 'audit-login' ? ex.op.user : '';
 
-  const afterPrevious = endPrevious(w, cfg, ex, rotation);
+  // SessionService.create ends another user's session the cookie names before the create script (its own moment,
+  // which concurrent operations can follow), the same user's inside it.
+  if (part === 'login-previous') return endPrevious(w, cfg, ex, rotation, (owner) => owner !== userId);
+  const afterPrevious = part === 'login-create'
+    ? endPrevious(w, cfg, ex, [], (owner) => owner === userId)
+    : endPrevious(w, cfg, ex, rotation, () => true);
   if (afterPrevious instanceof Violation) return afterPrevious;
   const worlds: World[] = [];
   let refusal: Violation | undefined;
@@ -45,15 +50,22 @@ export function applyLogin(w: World, cfg: ModelConfig, ex: ExecutedOp): World[] 
 
 /**
  * The guard's verdict on the cookie a login brings is not visible (the route is public), so both are tried. When
- * it accepted, the session ends (reason 'login'); after a 409 it may also have been kept (the limit checked first).
+ * it accepted, the session ends (reason 'login') if `endsHere` says this moment ends its owner's; after a 409 it
+ * may also have been kept (the limit checked first).
  */
-function endPrevious(w: World, cfg: ModelConfig, ex: ExecutedOp, rotationTokens: string[]): World[] | Violation {
+function endPrevious(
+  w: World, cfg: ModelConfig, ex: ExecutedOp, rotationTokens: string[], endsHere: (owner: string) => boolean,
+): World[] | Violation {
   const obs = ex.obs!;
   const req = { token: obs.sentToken, t0: obs.t0, t1: obs.t1, step: ex.step, rotationTokens, guardOnly: false };
   const out: World[] = [];
   const accepted = authenticate(w, cfg, req, true);
   if (!(accepted instanceof Violation)) {
     for (const { world, session } of accepted) {
+      if (!endsHere(world.sessions[session!].userId)) {
+        out.push(world);
+        continue;
+      }
       if (obs.status === 409) out.push(cloneWorld(world));
       endSession(world, session!, 'login', obs.t0, obs.t1, ex.step);
       out.push(world);

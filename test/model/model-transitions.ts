@@ -27,7 +27,7 @@ export function applyOp(w: World, cfg: ModelConfig, moment: OpMoment): World[] |
   switch (op.kind) {
     case 'login':
     case 'audit-login':
-      return applyLogin(w, cfg, ex);
+      return applyLogin(w, cfg, ex, part);
     case 'list':
     case 'audit-list':
       return applyList(w, cfg, ex);
