@@ -77,7 +77,7 @@ check('published types compile on their own (skipLibCheck off, no internal type 
   mkdirSync(join(project, 'src'), { recursive: true });
   cpSync(pkgDir, join(project, 'node_modules', 'nestjs-redis-session'), { recursive: true });
   const index = readFileSync(join(pkgDir, 'dist', 'lib', 'index.d.ts'), 'utf8');
-  const names = [...index.matchAll(/export (?:type )?\{([^}]+)\}/g)].flatMap((m) => m[1].split(',').map((n) => n.trim()).filter(Boolean));
+  const names = [...index.matchAll(/export (?:type )?\{([^}]+)\}/g)].flatMap((m) => m[1].split(',').map((n) => n.trim().replace(/^type\s+/, '')).filter(Boolean));
   writeFileSync(join(project, 'src', 'all.ts'), `import type * as lib from 'nestjs-redis-session';\nexport type All = [${names.map((n) => `typeof lib extends { ${n}: infer T } ? T : never`).join(', ')}];\n`);
   writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
     compilerOptions: {

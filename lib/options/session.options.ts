@@ -102,5 +102,5 @@ export type ResolvedSessionOptions = DefaultedSessionOptions & {
   cache: { refreshIntervalMs: number };
 };
 
-/** Every default, as the option classes declare them. */
+/** Every default, as the option classes declare them (the benchmarks read them). @internal */
 export const DEFAULT_SESSION_OPTIONS = new SessionModuleOptions() as Omit<DefaultedSessionOptions, 'redis'>;
