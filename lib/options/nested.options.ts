@@ -1,6 +1,6 @@
 import { IsArray, IsOptional, IsString, Matches } from 'class-validator';
 import {
-  must, OptionalBoolean, OptionalCookieName, OptionalMatches, OptionalNonNegativeInt, OptionalOneOf,
+  Given, must, OptionalBoolean, OptionalCookieName, OptionalMatches, OptionalNonNegativeInt, OptionalOneOf,
   OptionalPositiveInt, OptionalString,
 } from './option.validators';
 
@@ -96,7 +96,7 @@ export class SessionCsrfOptions {
    */
   @OptionalOneOf(['off', 'origin', 'token']) mode?: 'off' | 'origin' | 'token' = 'off';
   /** Other origins whose unsafe requests are accepted, e.g. `['https://admin.example.com']`. @default [] */
-  @IsOptional()
+  @Given()
   @IsArray(must('be an array of origins'))
   @Matches(/^https?:\/\/[^/\s]+$/, { each: true, ...must('be origins like https://example.com') })
   trustedOrigins?: string[] = [];

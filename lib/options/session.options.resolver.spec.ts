@@ -127,6 +127,19 @@ describe('resolveSessionOptions: problems', () => {
     expect(problemsOf(raw).message).toContain(message);
   });
 
+  it.each([
+    [{ cache: null }, 'cache must be an object, got null'],
+    [{ cookie: null }, 'cookie must be an object, got null'],
+    [{ legacy: null }, 'legacy must be an object, got null'],
+    [{ csrf: null }, 'csrf must be an object, got null'],
+    [{ csrf: { trustedOrigins: null } }, 'csrf.trustedOrigins must'],
+    [{ idleTimeoutSeconds: null }, 'idleTimeoutSeconds must be a positive integer, got null'],
+    [{ keyPrefix: null }, 'keyPrefix must'],
+    [{ cookie: { domain: null } }, 'cookie.domain must be a string, got null'],
+  ])('refuses a null option %j at boot, naming it (not a TypeError)', (bad, message) => {
+    expect(problemsOf({ redis: URL, ...bad } as never).message).toContain(message);
+  });
+
   it.each([[undefined], [null], ['redis://h'], [42]])('rejects non-object options %p', (raw) => {
     expect(problemsOf(raw).message).toContain('options must be an object');
   });

@@ -51,9 +51,11 @@ export function resolveSessionOptions(raw: SessionModuleOptions): ResolvedSessio
     ...checkRedis(redis),
     ...flatten(validateSync(o, { forbidUnknownValues: false, whitelist: false, stopAtFirstError: true })),
   ];
+  // Cross-option checks compare values that passed their own checks (a null nested option would be a TypeError).
+  if (problems.length > 0) throw new SessionOptionsError(problems);
   const idle = o.idleTimeoutSeconds;
   const refreshMs = (o.cache.refreshIntervalSeconds ?? idle / 10) * 1000;
-  const cross = failing([
+  const problemsAcross = failing([
     [idle > o.absoluteTimeoutSeconds,
       `idleTimeoutSeconds (${idle}) must not exceed absoluteTimeoutSeconds (${o.absoluteTimeoutSeconds})`],
     [o.cookie.sameSite === 'none' && !o.cookie.secure,
@@ -68,9 +70,7 @@ export function resolveSessionOptions(raw: SessionModuleOptions): ResolvedSessio
     [o.rotation.everySeconds > 0 && o.rotation.everySeconds <= o.rotation.graceSeconds,
       `rotation.everySeconds (${o.rotation.everySeconds}) must be above rotation.graceSeconds (${o.rotation.graceSeconds})`],
   ]);
-  // Cross-option checks compare values that passed their own checks; otherwise they would only repeat them.
-  if (problems.length === 0) problems.push(...cross);
-  if (problems.length > 0) throw new SessionOptionsError(problems);
+  if (problemsAcross.length > 0) throw new SessionOptionsError(problemsAcross);
   return {
     ...o,
     redis,
