@@ -102,8 +102,10 @@ export class SessionResolver {
    * A session the app holds (an open WebSocket) read again and, with `slide`, slid; null once it ended. No token to
    * check ('' for the verifier): whatever rotated since, it is the same session while it lives.
    */
-  reread(session: ActiveSession, slide = true): Promise<Found> {
-    return this.store.touch(storedOf(session).selector, '', slide).then((s) => (s ? this.shaped(s, slide) : null));
+  async reread(session: ActiveSession, slide = true): Promise<Found> {
+    // async: a value that is no session (storedOf throws) rejects like any other failure, never throws in the caller.
+    const fresh = await this.store.touch(storedOf(session).selector, '', slide);
+    return fresh ? this.shaped(fresh, slide) : null;
   }
 
   /** The cache's entry, if it may answer: confirmed recently, within its deadlines, and it knows this verifier. */

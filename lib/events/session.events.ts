@@ -30,6 +30,7 @@ export interface SessionEventsStatus {
   /** Whether Redis sends the expiry/eviction notifications the library needs. */
   keyspaceNotifications: 'on' | 'missing' | 'unknown';
 }
+type NotificationState = SessionEventsStatus['keyspaceNotifications'];
 
 /**
  * One shared, typed stream of session events for this app instance, completed when the app shuts down.
@@ -47,7 +48,7 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
   readonly events$: Observable<SessionEvent> = this.subject.asObservable();
   private readonly subscribers = new Map<string, Redis | Cluster>();
   private readonly channel: string;
-  private notifications: SessionEventsStatus['keyspaceNotifications'] = 'unknown';
+  private notifications: NotificationState = 'unknown';
   private downSince: number | null = null;
   private destroyed = false;
   /** Subscribers whose SUBSCRIBE has been answered since their last (re)connect. */
@@ -120,36 +121,40 @@ export class SessionEvents implements OnModuleInit, OnModuleDestroy {
 
   /** Checks each node's `notify-keyspace-events` (never rejects): adds missing flags if configured to, else warns. */
   private async checkNotifications(): Promise<void> {
-    let state: SessionEventsStatus['keyspaceNotifications'] = 'on';
+    let state: NotificationState = 'on';
     for (const node of dataNodes(this.connections.command)) {
-      let current: string;
-      try {
-        current = ((await node.config('GET', 'notify-keyspace-events')) as unknown as string[])[1] ?? '';
-      } catch (err) {
-        this.logger.warn(`Cannot read notify-keyspace-events (${(err as Error).message}). If it lacks "Exe", expiry ` +
-          'and eviction events will not arrive instantly; set it in redis.conf (notify-keyspace-events Exe).');
-        state = 'unknown';
-        continue;
-      }
-      const missing = missingFlags(current);
-      if (missing.length === 0) continue;
-      if (this.options.events.configureKeyspaceNotifications) {
-        const wanted = current + missing.join('');
-        try {
-          await node.config('SET', 'notify-keyspace-events', wanted);
-          this.logger.log(`Set notify-keyspace-events to "${wanted}" (events.configureKeyspaceNotifications)`);
-          continue;
-        } catch (err) {
-          const { message } = err as Error;
-          this.logger.warn(`CONFIG SET notify-keyspace-events failed (${message}); managed Redis often forbids it`);
-        }
-      }
-      this.logger.warn(`notify-keyspace-events is "${current}", missing ${missing.map((f) => `"${f}"`).join(', ')}: ` +
-        `${missing.map((f) => WHAT_BREAKS[f]).join('; ')}. Add them in redis.conf (notify-keyspace-events Exe), or ` +
-        'set events.configureKeyspaceNotifications: true.');
-      state = 'missing';
+      const found = await this.notificationsOn(node);
+      if (found !== 'on') state = found;
     }
     this.notifications = state;
+  }
+
+  private async notificationsOn(node: Redis): Promise<NotificationState> {
+    let current: string;
+    try {
+      current = ((await node.config('GET', 'notify-keyspace-events')) as unknown as string[])[1] ?? '';
+    } catch (err) {
+      this.logger.warn(`Cannot read notify-keyspace-events (${(err as Error).message}). If it lacks "Exe", expiry ` +
+        'and eviction events will not arrive instantly; set it in redis.conf (notify-keyspace-events Exe).');
+      return 'unknown';
+    }
+    const missing = missingFlags(current);
+    if (missing.length === 0) return 'on';
+    if (this.options.events.configureKeyspaceNotifications) {
+      const wanted = current + missing.join('');
+      const set = await node.config('SET', 'notify-keyspace-events', wanted).then(() => true, (err: Error) => {
+        this.logger.warn(`CONFIG SET notify-keyspace-events failed (${err.message}); managed Redis often forbids it`);
+        return false;
+      });
+      if (set) {
+        this.logger.log(`Set notify-keyspace-events to "${wanted}" (events.configureKeyspaceNotifications)`);
+        return 'on';
+      }
+    }
+    this.logger.warn(`notify-keyspace-events is "${current}", missing ${missing.map((f) => `"${f}"`).join(', ')}: ` +
+      `${missing.map((f) => WHAT_BREAKS[f]).join('; ')}. Add them in redis.conf (notify-keyspace-events Exe), or ` +
+      'set events.configureKeyspaceNotifications: true.');
+    return 'missing';
   }
 
   onModuleDestroy(): void {
