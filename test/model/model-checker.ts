@@ -7,7 +7,7 @@ import { InvariantViolationError, Violation } from './violation';
 
 /** Beyond this many candidate worlds the oldest are dropped (never reached in practice: observations prune fast). */
 const MAX_WORLDS = 256;
-const TRACE_LINES = 40;
+const TRACE_LINES = Number(process.env.TRACE_LINES ?? 40);
 
 interface Failure {
   violation: Violation;

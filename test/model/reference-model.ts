@@ -160,9 +160,14 @@ export function registerRotation(w: World, n: number, tokens: string[], t0: numb
   for (const token of tokens) {
     if (w.tokens[token]) continue;
     const s = w.sessions[n];
-    w.tokens[s.current].replacedAt ??= { lo: t0, hi: t1 };
     w.tokens[token] = { session: n };
-    if (dead || s.ended !== undefined) killToken(w, token, step);
+    // Dead at birth (what ordered before it, a regenerate say, already replaced it): it replaced nothing.
+    if (dead) {
+      killToken(w, token, step);
+      continue;
+    }
+    w.tokens[s.current].replacedAt ??= { lo: t0, hi: t1 };
+    if (s.ended !== undefined) killToken(w, token, step);
     s.current = token;
     s.issued = { lo: t0, hi: t1 };
     s.issuedStep = step;
