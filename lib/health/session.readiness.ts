@@ -30,6 +30,14 @@ export class SessionReadiness implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.options.checkRedisAtBoot) return;
+    // A failed boot runs no shutdown hook, and the app has no handle to close(): close what the library opened.
+    await this.checkAtBoot().catch(async (err: unknown) => {
+      await this.connections.onApplicationShutdown();
+      throw err;
+    });
+  }
+
+  private async checkAtBoot(): Promise<void> {
     const report = await this.check().catch((err: Error) => {
       this.logger.warn(`Redis readiness not checked: ${err.message}`);
       if (this.options.strictRedisChecks) throw err;
