@@ -73,6 +73,9 @@ export const EXTRA_APPS: AppSpec[] = [
   { name: 'bare-guarded-fastify', label: 'bare Nest + a pass-through guard and parameter decorator, Fastify', entry: 'bare', adapter: 'fastify', kind: 'peer', env: { GUARD: '1' } },
   { name: 'sample-express', label: 'the sample app (cache on, CSRF origin, events), Express', entry: 'sample', adapter: 'express', kind: 'ours', mode: 'cached', login: SAMPLE_LOGIN, userId: 'u1' },
   { name: 'sample-fastify', label: 'the sample app (cache on, CSRF origin, events), Fastify', entry: 'sample', adapter: 'fastify', kind: 'ours', mode: 'cached', login: SAMPLE_LOGIN, userId: 'u1' },
+  // The sample app without its GraphQL server (GRAPHQL=false): what GraphQL costs the app's other routes.
+  { name: 'sample-nographql-express', label: 'the sample app without GraphQL, Express', entry: 'sample', adapter: 'express', kind: 'ours', mode: 'cached', login: SAMPLE_LOGIN, userId: 'u1', env: { GRAPHQL: 'false' } },
+  { name: 'sample-nographql-fastify', label: 'the sample app without GraphQL, Fastify', entry: 'sample', adapter: 'fastify', kind: 'ours', mode: 'cached', login: SAMPLE_LOGIN, userId: 'u1', env: { GRAPHQL: 'false' } },
   { name: 'ours-strict-fastify-autopipeline', label: 'ours, strict, ioredis auto-pipelining, Fastify', entry: 'ours', adapter: 'fastify', kind: 'ours', mode: 'strict', env: { CACHE: '0', AUTOPIPELINE: '1' } },
 ];
 

@@ -20,8 +20,9 @@ export type { SampleAppConfig } from './config/sample-app-config';
 /** The sample app, built from its config so tests can start several instances against one Redis. */
 @Module({})
 export class AppModule {
-  /** `adapter` picks the GraphQL server: Apollo on Express, Mercurius on Fastify. */
+  /** `adapter` picks the GraphQL server: Apollo on Express, Mercurius on Fastify (none with `graphql: false`). */
   static register(config: SampleAppConfig, adapter: HttpAdapterName = 'express') {
+    const graphql = config.graphql !== false;
     return {
       module: AppModule,
       imports: [
@@ -29,10 +30,10 @@ export class AppModule {
           isGlobal: true,
           useFactory: () => sessionModuleOptionsFor(config),
         }),
-        SampleGraphQLModule.forAdapter(adapter),
+        ...(graphql ? [SampleGraphQLModule.forAdapter(adapter)] : []),
       ],
       controllers: [AuthController, MeController, SessionsController, HealthController, EventsController, WebController, LogoutOthersController],
-      providers: [UsersService, SignInService, SessionEventStreams, SessionGraphQLResolver],
+      providers: [UsersService, SignInService, SessionEventStreams, ...(graphql ? [SessionGraphQLResolver] : [])],
     };
   }
 }

@@ -35,6 +35,11 @@ export interface SampleAppConfig {
   trustProxyHops: number;
   /** CSRF_MODE. */
   csrf: SampleCsrfMode;
+  /**
+   * GRAPHQL: serve POST /graphql and its subscriptions (default). `false` leaves them out, and with them what the
+   * GraphQL server costs every other request (bench/README.md: 9 µs on Express).
+   */
+  graphql?: boolean;
   /** LEGACY_SESSION_SECRET: signs in holders of an express-session cookie signed with it, once (unset: off). */
   legacySecret?: string;
   /** Extra library options, applied last (tests use them for short TTLs and private key prefixes). */

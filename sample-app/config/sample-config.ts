@@ -56,6 +56,7 @@ export function sampleConfigFromEnv(env: SampleEnv): SampleLaunchConfig {
       trustProxyHops: read.wholeNumber('TRUST_PROXY_HOPS', 0, 0, 100, '0 ignores X-Forwarded-For'),
       csrf: read.oneOf('CSRF_MODE', CSRF_MODES, 'origin'),
       legacySecret: read.raw('LEGACY_SESSION_SECRET') || undefined,
+      graphql: read.boolean('GRAPHQL', true),
     },
   };
   if (read.problems.length > 0) throw new SampleConfigError(read.problems);

@@ -1,4 +1,6 @@
+import { AppModule } from '../../sample-app/app.module';
 import { sampleConfigFromEnv } from '../../sample-app/config/sample-config';
+import { SessionGraphQLResolver } from '../../sample-app/graphql/graphql.resolver';
 import { SampleConfigError } from '../../sample-app/config/sample-config.error';
 import { sessionModuleOptionsFor } from '../../sample-app/config/session-module-options';
 
@@ -39,6 +41,7 @@ describe('sample app environment', () => {
         binding: { userAgent: false, ip: false },
         trustProxyHops: 0,
         csrf: 'origin',
+        graphql: true,
       },
     });
     expect(optionsFor({})).toMatchObject({
@@ -127,6 +130,17 @@ describe('sample app environment', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(new RegExp(`^${name} `));
     expect(problems[0]).toContain(JSON.stringify(quoted));
+  });
+
+  it('GRAPHQL=false leaves the GraphQL server and its resolver out of the app', () => {
+    const config = { redis: 'redis://127.0.0.1:1', ...sampleConfigFromEnv({ GRAPHQL: 'false' }).settings };
+    expect(config.graphql).toBe(false);
+    const without = AppModule.register(config, 'fastify');
+    const withIt = AppModule.register({ ...config, graphql: true }, 'fastify');
+    expect(withIt.imports).toHaveLength(without.imports.length + 1);
+    expect(withIt.providers).toContain(SessionGraphQLResolver);
+    expect(without.providers).not.toContain(SessionGraphQLResolver);
+    expect(problemsOf({ GRAPHQL: 'no' })).toEqual([expect.stringContaining('GRAPHQL')]);
   });
 
   it('lists every bad variable at once, in one error', () => {
