@@ -30,7 +30,7 @@ export class SessionReadiness implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.options.checkRedisAtBoot) return;
-    // A failed boot runs no shutdown hook, and the app has no handle to close(): close what the library opened.
+    // A failed boot runs no shutdown hook, and callers seldom close() an app that failed to start: close ours now.
     await this.checkAtBoot().catch(async (err: unknown) => {
       await this.connections.onApplicationShutdown();
       throw err;
