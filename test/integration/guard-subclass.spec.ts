@@ -1,0 +1,91 @@
+import { Controller, ForbiddenException, Get, Injectable, INestApplication, Module, Post, UseGuards } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import {
+  PublicRoute, Session, SessionData, SessionGuard, SessionModule, SessionRequest, SessionService,
+} from 'nestjs-redis-session';
+import { startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';
+
+/** A guard as an app subclasses it (README "Guard"): the token from a header of its own, a 403 of its own. */
+@Injectable()
+class HeaderSessionGuard extends SessionGuard {
+  protected override extractToken(req: SessionRequest): string | undefined {
+    const value = req.headers['x-session'];
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  protected override onMissingSession(): Error {
+    return new ForbiddenException('sign in first');
+  }
+}
+
+@Controller()
+@UseGuards(HeaderSessionGuard)
+class ApiController {
+  constructor(private readonly sessions: SessionService<{ plan: string }>) {}
+
+  @Post('login')
+  @PublicRoute()
+  async login() {
+    const { token } = await this.sessions.issue({ userId: 'u-sub', device: 'cli', data: { plan: 'pro' } });
+    return { token };
+  }
+
+  @Get('whoami')
+  whoami(@Session('userId') userId: string, @SessionData('plan') plan: string) {
+    return { userId, plan };
+  }
+}
+
+function moduleFor(redis: TestRedis) {
+  @Module({
+    imports: [SessionModule.forRoot({ redis: redis.url, keyPrefix: uniquePrefix('subclass'), checkRedisAtBoot: false })],
+    controllers: [ApiController],
+  })
+  class ApiModule {}
+  return ApiModule;
+}
+
+/**
+ * SessionGuard subclassed in the app's own module: Nest builds the subclass there with the library's constructor
+ * (SessionModule exports what it needs), and its overrides decide where the token comes from and what a missing
+ * session answers. @Session() and @SessionData() read what it attached.
+ */
+describe.each(['express', 'fastify'] as const)('a SessionGuard subclass (%s)', (adapter) => {
+  let redis: TestRedis;
+  let app: INestApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    app = await NestFactory.create(moduleFor(redis), adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(), {
+      logger: false, abortOnError: false,
+    });
+    await app.listen(0, '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  });
+  afterAll(async () => {
+    await app?.close();
+    await redis?.close();
+  });
+
+  const whoami = (headers: Record<string, string>) => fetch(`${url}/whoami`, { headers });
+
+  it('authenticates by the token its extractToken() finds, and the decorators read the session', async () => {
+    const { token } = (await (await fetch(`${url}/login`, { method: 'POST' })).json()) as { token: string };
+    const res = await whoami({ 'x-session': token });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ userId: 'u-sub', plan: 'pro' });
+    // The default place (the session cookie) is not looked at any more.
+    expect((await whoami({ cookie: `sid=${token}` })).status).toBe(403);
+  });
+
+  it('answers what its onMissingSession() returns for a missing, malformed or unknown token', async () => {
+    for (const headers of [{}, { 'x-session': 'junk' }, { 'x-session': 'A'.repeat(67) }]) {
+      const res = await whoami(headers);
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({ message: 'sign in first' });
+    }
+  });
+});
