@@ -82,7 +82,8 @@ describe.each(['express', 'fastify'] as const)('a SessionGuard subclass (%s)', (
   });
 
   it('answers what its onMissingSession() returns for a missing, malformed or unknown token', async () => {
-    for (const headers of [{}, { 'x-session': 'junk' }, { 'x-session': 'A'.repeat(67) }]) {
+    const cases: Array<Record<string, string>> = [{}, { 'x-session': 'junk' }, { 'x-session': 'A'.repeat(67) }];
+    for (const headers of cases) {
       const res = await whoami(headers);
       expect(res.status).toBe(403);
       expect(await res.json()).toMatchObject({ message: 'sign in first' });
