@@ -20,6 +20,6 @@ export { SessionHealthIndicator } from './health/session-health.indicator';
 export type { RedisReadinessReport, ReadinessFinding } from './health/redis.readiness';
 export { InjectSessionRedis } from './session.tokens';
 export * from './errors';
-export type { SessionRequest } from './http/session-request';
+export type { SessionRequest } from './http/session.request';
 export { sessionFormatError } from './graphql/graphql.errors';
 export type { SessionErrorExtensions } from './errors/session.error';

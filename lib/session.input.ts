@@ -1,5 +1,5 @@
 import { SessionInputError } from './errors';
-import { FIELD_NAME_INVALID, LIFETIME_INVALID, TEXT_INVALID } from './errors/messages';
+import { FIELD_NAME_INVALID, LIFETIME_INVALID, TEXT_INVALID } from './errors/error.messages';
 import type { ResolvedSessionOptions } from './options/session.options';
 import type { CreateSessionInput } from './session.types';
 

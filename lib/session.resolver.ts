@@ -7,7 +7,7 @@ import { clientBinding } from './http/client.binding';
 import { InFlightExchanges } from './http/in-flight.exchanges';
 import { LegacySessionMigration } from './http/legacy.migration';
 import { SessionCookie } from './http/session.cookie';
-import { headerValue, SessionRequest } from './http/session-request';
+import { headerValue, SessionRequest } from './http/session.request';
 import { SessionMetrics } from './session.metrics';
 import { storedOf, toActiveSession } from './session.internals';
 import type { ResolvedSessionOptions } from './options/session.options';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { filter } from 'rxjs';
 import { SessionEvents } from './events/session.events';
-import type { SessionRequest } from './http/session-request';
+import type { SessionRequest } from './http/session.request';
 import { attachSession, SOCKET_SESSION_PENDING } from './session.constants';
 import { SessionResolver } from './session.resolver';
 import type { ActiveSession } from './session.types';

@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import { NO_ACTIVE_SESSION } from '../errors/messages';
+import { NO_ACTIVE_SESSION } from '../errors/error.messages';
 import { GRAPHQL_CONTEXT_TYPE, graphqlCall } from '../graphql/graphql.context';
 import { REQUEST_SESSION } from '../session.constants';
 import type { ActiveSession } from '../session.types';

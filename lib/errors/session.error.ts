@@ -1,5 +1,5 @@
 import { HttpException, HttpExceptionOptions } from '@nestjs/common';
-import { DATA_TOO_LARGE, OPTIONS_INVALID, SESSION_LIMIT, SESSION_NOT_FOUND, SESSION_UNAVAILABLE } from './messages';
+import { DATA_TOO_LARGE, OPTIONS_INVALID, SESSION_LIMIT, SESSION_NOT_FOUND, SESSION_UNAVAILABLE } from './error.messages';
 
 /** The `extensions.code` GraphQL clients see for each status (Apollo's names where Apollo has one). */
 const GRAPHQL_CODES: Record<number, string> = {

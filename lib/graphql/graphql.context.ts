@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import type { SessionRequest } from '../http/session-request';
+import type { SessionRequest } from '../http/session.request';
 
 /**
  * A GraphQL resolver call, recognised by shape so the library never imports @nestjs/graphql, graphql or mercurius

@@ -1,4 +1,4 @@
-import type { SessionRequest } from './session-request';
+import type { SessionRequest } from './session.request';
 import { clientIp } from './client.binding';
 
 const request = (xff: string | undefined, peer = '10.0.0.9'): SessionRequest => ({

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ResolvedSessionOptions } from '../options/session.options';
-import { SessionRequest, headerValue } from './session-request';
+import { SessionRequest, headerValue } from './session.request';
 
 /** The hash (never the values) of User-Agent and/or client IP a session is bound to; undefined when off. @internal */
 export function clientBinding(req: SessionRequest | undefined, options: ResolvedSessionOptions['binding']): string | undefined {

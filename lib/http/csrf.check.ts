@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { ResolvedSessionOptions } from '../options/session.options';
-import { headerValue, SessionRequest } from './session-request';
+import { headerValue, SessionRequest } from './session.request';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 

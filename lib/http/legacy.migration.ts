@@ -9,7 +9,7 @@ import type { ActiveSession } from '../session.types';
 import { SessionStore } from '../store/session.store';
 import { clientBinding } from './client.binding';
 import { SessionCookie } from './session.cookie';
-import type { SessionRequest } from './session-request';
+import type { SessionRequest } from './session.request';
 
 /**
  * Moving off express-session + connect-redis without signing anyone out. A request with no session of ours but a

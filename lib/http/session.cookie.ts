@@ -3,7 +3,7 @@ import { AbstractHttpAdapter, HttpAdapterHost } from '@nestjs/core';
 import { parse, serialize, SerializeOptions } from 'cookie';
 import type { ResolvedSessionOptions } from '../options/session.options';
 import { SESSION_OPTIONS } from '../session.tokens';
-import { headerValue, SessionRequest } from './session-request';
+import { headerValue, SessionRequest } from './session.request';
 
 /**
  * Reads and writes the session cookie through Nest's HTTP adapter, for Express and Fastify alike, no cookie-parser.

@@ -1,9 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import { NOT_A_SIGN_IN_ROUTE } from '../errors/messages';
+import { NOT_A_SIGN_IN_ROUTE } from '../errors/error.messages';
 import { GRAPHQL_CONTEXT_TYPE, graphqlCall } from '../graphql/graphql.context';
-import type { SessionRequest } from './session-request';
+import type { SessionRequest } from './session.request';
 
 /** The HTTP request a SessionService call happens in, and its response: where the cookie is read and written. */
 export interface SessionExchange {

@@ -1,6 +1,6 @@
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { SessionInputError } from '../errors/session-input.error';
-import { VALUE_NOT_JSON } from '../errors/messages';
+import { VALUE_NOT_JSON } from '../errors/error.messages';
 
 /** Prefix of data fields in the session hash; metadata fields are single letters and never start with it. */
 export const DATA_FIELD_PREFIX = '.';

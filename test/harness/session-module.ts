@@ -7,7 +7,7 @@ import { Socket } from 'node:net';
 import { ActiveSession, SessionModule, SessionModuleOptions, SessionService } from 'nestjs-redis-session';
 import type { InFlightExchanges } from '../../lib/http/in-flight.exchanges';
 import { runInExchange } from './sign-in';
-import type { SessionRequest } from '../../lib/http/session-request';
+import type { SessionRequest } from '../../lib/http/session.request';
 import { REQUEST_SESSION } from '../../lib/session.constants';
 
 /**
