@@ -1,10 +1,10 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { NO_ACTIVE_SESSION } from '../errors/error.messages';
 import { GRAPHQL_CONTEXT_TYPE, graphqlCall } from '../graphql/graphql.context';
-import { REQUEST_SESSION } from '../session.constants';
+import { attachedSession } from '../session.constants';
 import type { ActiveSession } from '../session.types';
 
-function holderOf(ctx: ExecutionContext): unknown {
+function holderOf(ctx: ExecutionContext): object | undefined {
   const type = ctx.getType<string>();
   // In a WebSocket gateway (and a GraphQL subscription) the session lives on the socket SessionSockets attached.
   if (type === 'ws') return ctx.switchToWs().getClient();
@@ -15,7 +15,8 @@ function holderOf(ctx: ExecutionContext): unknown {
 
 /** The session the guard attached; undefined on a @PublicRoute() without one. */
 function sessionOf(ctx: ExecutionContext): ActiveSession | undefined {
-  const session = (holderOf(ctx) as Record<symbol, ActiveSession | null | undefined> | undefined)?.[REQUEST_SESSION];
+  const holder = holderOf(ctx);
+  const session = holder ? attachedSession<ActiveSession>(holder) : undefined;
   // undefined: the guard never ran on this route, a wiring mistake worth a loud error. null: public route, no session.
   if (session === undefined) throw new Error(NO_ACTIVE_SESSION);
   return session ?? undefined;

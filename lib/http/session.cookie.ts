@@ -64,7 +64,9 @@ export class SessionCookie {
   /** Adds a token to a comma-separated header such as Vary, once. */
   private addToken(res: unknown, name: string, token: string): void {
     const current = this.adapter.getHeader(res, name);
-    const list = current == null ? [] : String(current).split(',').map((s) => s.trim()).filter(Boolean);
+    // Most responses have none yet: no list to build (this runs on every guarded request).
+    if (current == null || current === '') return this.adapter.setHeader(res, name, token);
+    const list = String(current).split(',').map((s) => s.trim()).filter(Boolean);
     if (list.some((t) => t.toLowerCase() === token.toLowerCase())) return;
     this.adapter.setHeader(res, name, [...list, token].join(', '));
   }

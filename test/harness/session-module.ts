@@ -8,7 +8,7 @@ import { ActiveSession, SessionModule, SessionModuleOptions, SessionService } fr
 import type { InFlightExchanges } from '../../lib/http/in-flight.exchanges';
 import { runInExchange } from './sign-in';
 import type { SessionRequest } from '../../lib/http/session.request';
-import { REQUEST_SESSION } from '../../lib/session.constants';
+import { attachedSession, attachSession } from '../../lib/session.constants';
 
 /**
  * SessionModule alone, booted in-process (an Express app that is initialised but never listens), for specs that
@@ -33,7 +33,7 @@ export async function startSessionModule(options: SessionModuleOptions): Promise
     async inRequest(req, fn) {
       const res = expressResponse();
       // A request made with a session (the spec put one where the guard would): tracked as the guard does.
-      const session = (req as unknown as Record<symbol, ActiveSession | null | undefined>)[REQUEST_SESSION];
+      const session = attachedSession<ActiveSession>(req);
       if (session) {
         const { exchanges } = Reflect.get(module.get(SessionService), 'resolver') as { exchanges: InFlightExchanges };
         exchanges.add(session, { req, res });
@@ -61,7 +61,8 @@ export async function inRequest<T>(
   req: SessionRequest, fn: () => Promise<T>, session: ActiveSession | null = null, service?: SessionService<any>,
 ): Promise<{ result: T; res: ServerResponse; cookie(name?: string): string | undefined }> {
   const res = expressResponse();
-  const withSession = Object.assign(req, { [REQUEST_SESSION]: session });
+  const withSession = req;
+  attachSession(withSession, session);
   if (session && service) {
     // What SessionGuard does for the requests it lets through.
     const { exchanges } = Reflect.get(service, 'resolver') as { exchanges: InFlightExchanges };
