@@ -51,9 +51,9 @@ export class SessionGuard implements CanActivate {
       ({ req, res } = call);
       mutation = call.operation === 'mutation';
     } else {
-      const http = context.switchToHttp();
-      req = http.getRequest<SessionRequest>();
-      res = http.getResponse();
+      // By index, as switchToHttp() would (it assigns three new closures to the context first): request, response.
+      req = context.getArgByIndex<SessionRequest>(0);
+      res = context.getArgByIndex(1);
     }
     this.resolver.cookie.varyOnCookie(res);
     const exchange: SessionExchange = { req, res };
