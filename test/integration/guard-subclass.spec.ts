@@ -1,11 +1,7 @@
-import { Controller, ForbiddenException, Get, Injectable, INestApplication, Module, Post, UseGuards } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
-import {
-  PublicRoute, Session, SessionData, SessionGuard, SessionModule, SessionRequest, SessionService,
-} from 'nestjs-redis-session';
-import { startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';
+import { Controller, ForbiddenException, Get, Injectable, INestApplication, Post, UseGuards } from '@nestjs/common';
+import { PublicRoute, Session, SessionData, SessionGuard, SessionRequest, SessionService } from 'nestjs-redis-session';
+import { ownApp } from '../harness/own-app';
+import { startTestRedis, TestRedis } from '../harness/redis';
 
 /** A guard as an app subclasses it (README "Guard"): the token from a header of its own, a 403 of its own. */
 @Injectable()
@@ -38,15 +34,6 @@ class ApiController {
   }
 }
 
-function moduleFor(redis: TestRedis) {
-  @Module({
-    imports: [SessionModule.forRoot({ redis: redis.url, keyPrefix: uniquePrefix('subclass'), checkRedisAtBoot: false })],
-    controllers: [ApiController],
-  })
-  class ApiModule {}
-  return ApiModule;
-}
-
 /**
  * SessionGuard subclassed in the app's own module: Nest builds the subclass there with the library's constructor
  * (SessionModule exports what it needs), and its overrides decide where the token comes from and what a missing
@@ -59,11 +46,7 @@ describe.each(['express', 'fastify'] as const)('a SessionGuard subclass (%s)', (
 
   beforeAll(async () => {
     redis = await startTestRedis();
-    app = await NestFactory.create(moduleFor(redis), adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(), {
-      logger: false, abortOnError: false,
-    });
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    ({ app, url } = await ownApp(redis.url, { adapter, controllers: [ApiController] }));
   });
   afterAll(async () => {
     await app?.close();

@@ -1,6 +1,4 @@
-import { Controller, Get, INestApplication, Module, UseGuards } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { ExpressAdapter } from '@nestjs/platform-express';
+import { Controller, Get, INestApplication, UseGuards } from '@nestjs/common';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import {
   ActiveSession,
@@ -8,10 +6,10 @@ import {
   SessionEvents,
   SessionGuard,
   SessionLimitError,
-  SessionModule,
   SessionModuleOptions,
   SessionService,
 } from 'nestjs-redis-session';
+import { ownApp } from '../harness/own-app';
 import { commandCalls, startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';
 import { inRequest } from '../harness/session-module';
 
@@ -25,16 +23,8 @@ class WhoAmIController {
 }
 
 /** A minimal app of its own, with whatever library options a control needs. */
-async function controlsApp(redisUrl: string, options: Partial<SessionModuleOptions>): Promise<{ app: INestApplication; url: string }> {
-  @Module({
-    imports: [SessionModule.forRoot({ redis: redisUrl, keyPrefix: uniquePrefix('ctl'), checkRedisAtBoot: false, ...options })],
-    controllers: [WhoAmIController],
-  })
-  class ControlsModule {}
-  const app = await NestFactory.create(ControlsModule, new ExpressAdapter(), { logger: false, abortOnError: false });
-  await app.listen(0, '127.0.0.1');
-  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
-}
+const controlsApp = (redisUrl: string, options: Partial<SessionModuleOptions>) =>
+  ownApp(redisUrl, { controllers: [WhoAmIController], options });
 
 const get = (url: string, headers: Record<string, string>) => fetch(`${url}/whoami`, { headers });
 

@@ -1,9 +1,7 @@
-import { Controller, Get, INestApplication, Module, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { PublicRoute, Session, SessionGuard, SessionModule, SessionService } from 'nestjs-redis-session';
-import { startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';
+import { Controller, Get, INestApplication, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { PublicRoute, Session, SessionGuard, SessionService } from 'nestjs-redis-session';
+import { ownApp } from '../harness/own-app';
+import { startTestRedis, TestRedis } from '../harness/redis';
 
 const SLOT = String(Symbol.for('nestjs-redis-session:session'));
 
@@ -44,16 +42,7 @@ describe.each(['express', 'fastify'] as const)('the session slot (%s)', (adapter
 
   beforeAll(async () => {
     redis = await startTestRedis();
-    @Module({
-      imports: [SessionModule.forRoot({ redis: redis.url, keyPrefix: uniquePrefix('slot'), checkRedisAtBoot: false })],
-      controllers: [ProbeController],
-    })
-    class ProbeModule {}
-    app = await NestFactory.create(ProbeModule, adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(), {
-      logger: false, abortOnError: false,
-    });
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    ({ app, url } = await ownApp(redis.url, { adapter, controllers: [ProbeController] }));
   });
   afterAll(async () => {
     await app?.close();
