@@ -10,8 +10,8 @@ export const SOCKET_SESSION_PENDING = Symbol.for('nestjs-redis-session:pending')
 /**
  * Where a request's session is kept: on Express, in `res.locals` (the dictionary Express makes for each request);
  * elsewhere (Fastify, a WebSocket client) on the holder itself. Not on an Express request: a property added to one
- * changes its hidden class, and Express's own code then runs slower on every request (a cached GET /me: 0.79 -> 0.85
- * of bare Nest's req/s, measured side by side).
+ * changes its hidden class, and Express's own code then runs slower for the rest of the request (a cached GET /me:
+ * 0.74 -> 0.83 of bare Nest's req/s, side by side: bench/README.md).
  */
 function slotOf(holder: object): Record<symbol, unknown> {
   const locals = (holder as { res?: { locals?: unknown } }).res?.locals;
