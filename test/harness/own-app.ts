@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { SessionModule, SessionModuleOptions } from 'nestjs-redis-session';
-import { uniquePrefix } from './redis';
+import { startTestRedis, TestRedis, uniquePrefix } from './redis';
 
 export interface OwnAppSpec {
   controllers?: Type<unknown>[];
@@ -30,4 +30,27 @@ export async function ownApp(redisUrl: string, spec: OwnAppSpec = {}): Promise<{
   const app = await NestFactory.create(OwnAppModule, adapter, { logger: false, abortOnError: false });
   await app.listen(0, '127.0.0.1');
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+}
+
+/**
+ * ownApp() for a whole describe block: beforeAll starts a private Redis and the app on it, afterAll closes both.
+ * Tests read the base URL from the returned object once the block runs.
+ */
+export function ownAppForSuite(spec: OwnAppSpec): { readonly url: string } {
+  let redis: TestRedis | undefined;
+  let running: { app: INestApplication; url: string } | undefined;
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    running = await ownApp(redis.url, spec);
+  });
+  afterAll(async () => {
+    await running?.app.close();
+    await redis?.close();
+  });
+  return {
+    get url() {
+      if (!running) throw new Error('ownAppForSuite: the app is not running (read url inside a test)');
+      return running.url;
+    },
+  };
 }

@@ -61,14 +61,13 @@ export async function inRequest<T>(
   req: SessionRequest, fn: () => Promise<T>, session: ActiveSession | null = null, service?: SessionService<any>,
 ): Promise<{ result: T; res: ServerResponse; cookie(name?: string): string | undefined }> {
   const res = expressResponse();
-  const withSession = req;
-  attachSession(withSession, session);
+  attachSession(req, session);
   if (session && service) {
     // What SessionGuard does for the requests it lets through.
     const { exchanges } = Reflect.get(service, 'resolver') as { exchanges: InFlightExchanges };
-    exchanges.add(session, { req: withSession, res });
+    exchanges.add(session, { req, res });
   }
-  const result = await runInExchange({ req: withSession, res }, fn);
+  const result = await runInExchange({ req, res }, fn);
   return {
     result,
     res,

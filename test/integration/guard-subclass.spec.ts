@@ -1,7 +1,6 @@
-import { Controller, ForbiddenException, Get, Injectable, INestApplication, Post, UseGuards } from '@nestjs/common';
+import { Controller, ForbiddenException, Get, Injectable, Post, UseGuards } from '@nestjs/common';
 import { PublicRoute, Session, SessionData, SessionGuard, SessionRequest, SessionService } from 'nestjs-redis-session';
-import { ownApp } from '../harness/own-app';
-import { startTestRedis, TestRedis } from '../harness/redis';
+import { ownAppForSuite } from '../harness/own-app';
 
 /** A guard as an app subclasses it (README "Guard"): the token from a header of its own, a 403 of its own. */
 @Injectable()
@@ -40,23 +39,12 @@ class ApiController {
  * session answers. @Session() and @SessionData() read what it attached.
  */
 describe.each(['express', 'fastify'] as const)('a SessionGuard subclass (%s)', (adapter) => {
-  let redis: TestRedis;
-  let app: INestApplication;
-  let url: string;
+  const suite = ownAppForSuite({ adapter, controllers: [ApiController] });
 
-  beforeAll(async () => {
-    redis = await startTestRedis();
-    ({ app, url } = await ownApp(redis.url, { adapter, controllers: [ApiController] }));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await redis?.close();
-  });
-
-  const whoami = (headers: Record<string, string>) => fetch(`${url}/whoami`, { headers });
+  const whoami = (headers: Record<string, string>) => fetch(`${suite.url}/whoami`, { headers });
 
   it('authenticates by the token its extractToken() finds, and the decorators read the session', async () => {
-    const { token } = (await (await fetch(`${url}/login`, { method: 'POST' })).json()) as { token: string };
+    const { token } = (await (await fetch(`${suite.url}/login`, { method: 'POST' })).json()) as { token: string };
     const res = await whoami({ 'x-session': token });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ userId: 'u-sub', plan: 'pro' });

@@ -1,7 +1,6 @@
-import { Controller, Get, INestApplication, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { PublicRoute, Session, SessionGuard, SessionService } from 'nestjs-redis-session';
-import { ownApp } from '../harness/own-app';
-import { startTestRedis, TestRedis } from '../harness/redis';
+import { ownAppForSuite } from '../harness/own-app';
 
 const SLOT = String(Symbol.for('nestjs-redis-session:session'));
 
@@ -36,24 +35,13 @@ class ProbeController {
  * of bare Nest's req/s on a cached GET /me); on Fastify on the request. @Session() finds it on both.
  */
 describe.each(['express', 'fastify'] as const)('the session slot (%s)', (adapter) => {
-  let redis: TestRedis;
-  let app: INestApplication;
-  let url: string;
-
-  beforeAll(async () => {
-    redis = await startTestRedis();
-    ({ app, url } = await ownApp(redis.url, { adapter, controllers: [ProbeController] }));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await redis?.close();
-  });
+  const suite = ownAppForSuite({ adapter, controllers: [ProbeController] });
 
   it(adapter === 'express'
     ? 'keeps the session in res.locals and adds nothing to the request'
     : 'keeps the session on the request (Fastify has no res.locals)', async () => {
-    const { token } = (await (await fetch(`${url}/login`, { method: 'POST' })).json()) as { token: string };
-    const res = await fetch(`${url}/probe`, { headers: { cookie: `sid=${token}` } });
+    const { token } = (await (await fetch(`${suite.url}/login`, { method: 'POST' })).json()) as { token: string };
+    const res = await fetch(`${suite.url}/probe`, { headers: { cookie: `sid=${token}` } });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { userId: string; onRequest: string[]; inLocals: string[] | null };
     expect(body.userId).toBe('u-slot');
@@ -67,7 +55,7 @@ describe.each(['express', 'fastify'] as const)('the session slot (%s)', (adapter
   });
 
   it('marks a public route without a session in the same slot (@Session() is undefined there, not an error)', async () => {
-    const res = await fetch(`${url}/public`);
+    const res = await fetch(`${suite.url}/public`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ session: 'none', inLocals: adapter === 'express' ? [SLOT] : null });
   });
