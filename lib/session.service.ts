@@ -154,20 +154,31 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   /** Ends every session of a user (logout everywhere, revoke) and the cookie of their request. @returns how many */
   async destroyAllForUser(userId: string, reason: InvalidationReason = 'logout-all'): Promise<number> {
     const user = String(userId);
+    const inFlight = this.exchanges.pending(user);
     // This instance's own deletes are not reported back to it (tracking NOLOOP), so forget them here.
     this.cache.forgetUser(user);
     const n = await this.store.destroyAllOf(user, reason);
     this.cache.forgetUser(user);
-    for (const { res } of this.exchanges.pending(user)) this.cookie.clear(res);
+    this.clearCookies(inFlight);
     return n;
   }
 
-  /** Ends every session of the user except this one ("sign out everywhere else"). */
+  /** Ends every session of the user except this one ("sign out everywhere else"), and the cookie of their requests. */
   async destroyOthers(session: ActiveSession<TData>): Promise<number> {
     const stored = storedOf(session);
+    const inFlight = this.exchanges.pending(stored.userId, (id) => id !== session.id);
     const n = await this.store.destroyAllOf(stored.userId, 'logout-others', stored.selector);
     this.cache.forgetUser(stored.userId, stored.selector);
+    this.clearCookies(inFlight);
     return n;
+  }
+
+  /**
+   * Clears the cookie of requests that were in flight when a logout of several sessions began: a login that completes
+   * while it runs keeps its session (destroy-all.lua), so it must keep its cookie too.
+   */
+  private clearCookies(exchanges: SessionExchange[]): void {
+    for (const { res } of exchanges) if (!this.cookie.isSent(res)) this.cookie.clear(res);
   }
 
   /** Ends the session with this public id if it belongs to the user. @returns false when it does not */

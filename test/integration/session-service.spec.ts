@@ -1,5 +1,6 @@
 import { REQUEST_SESSION } from '../../lib/session.constants';
 import { SessionCache } from '../../lib/store/session.cache';
+import { SessionStore } from '../../lib/store/session.store';
 import {
   ActiveSession, SessionDataTooLargeError, SessionHealthIndicator, SessionInputError, SessionNotFoundError, SessionService,
 } from 'nestjs-redis-session';
@@ -16,6 +17,10 @@ const TOKEN = /^[A-Za-z0-9_-]{67}$/;
 let n = 0;
 /** A user id no other test uses, so each test owns its user's index. */
 const freshUser = () => `user-${++n}-${Math.random().toString(36).slice(2, 6)}`;
+
+/** A request the guard let through with `session` (its response stays in flight: it has no socket to be sent on). */
+const guardedRequest = (token: string, session: ActiveSession | null) =>
+  ({ headers: { cookie: `sid=${token}` }, [REQUEST_SESSION]: session }) as never;
 
 
 // Every SessionService call in-process, against a real Redis, with the library's defaults (cache off).
@@ -302,13 +307,11 @@ describe('SessionService', () => {
     it('clears the cookie of a request made with that session, and only of such a request', async () => {
       const { token, session } = await sessions.issue({ userId: freshUser() });
       const other = await sessions.issue({ userId: freshUser() });
-      const asGuarded = (t: string) => ({ headers: { cookie: `sid=${t}` }, [REQUEST_SESSION]: null }) as never;
-      const made = asGuarded(token);
-      (made as Record<symbol, unknown>)[REQUEST_SESSION] = await sessions.getByToken(token);
+      const made = guardedRequest(token, await sessions.getByToken(token));
       const { res } = await mod.inRequest(made, () => sessions.destroy(session));
       expect(String(res.getHeader('set-cookie'))).toMatch(/^sid=; Max-Age=0;/);
       // An admin ending another user's session does not sign the admin out.
-      const { res: adminRes } = await mod.inRequest(asGuarded(other.token), () => sessions.destroy(other.session));
+      const { res: adminRes } = await mod.inRequest(guardedRequest(other.token, null), () => sessions.destroy(other.session));
       expect(adminRes.getHeader('set-cookie')).toBeUndefined();
     });
   });
@@ -327,6 +330,34 @@ describe('SessionService', () => {
       expect(await sessions.list(userId)).toEqual([]);
       expect(await sessions.destroyAllForUser(userId)).toBe(0);
     });
+
+    // A login racing a logout everywhere: destroy-all.lua keeps a session created after it ran, so its response must
+    // keep the cookie. The login is run, on this instance, right after the script's answer and before the service
+    // goes on: the requests to sign out are those in flight when the call began.
+    it('clears the cookie of the requests in flight when it began, not that of a login completing meanwhile', async () => {
+      const userId = freshUser();
+      const { token } = await sessions.issue({ userId });
+      const before = guardedRequest(token, await sessions.getByToken(token));
+      const { res: beforeRes } = await mod.inRequest(before, async () => undefined);
+      const store = mod.module.get(SessionStore);
+      const destroyAllOf = store.destroyAllOf.bind(store);
+      let login: { result: ActiveSession; res: import('node:http').ServerResponse } | undefined;
+      const spy = jest.spyOn(store, 'destroyAllOf').mockImplementationOnce(async (...args) => {
+        const ended = await destroyAllOf(...args);
+        login = await mod.inRequest({ headers: {} } as never, () => sessions.create({ userId }));
+        return ended;
+      });
+      try {
+        expect(await sessions.destroyAllForUser(userId)).toBe(1);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(String(beforeRes.getHeader('set-cookie'))).toMatch(/^sid=; Max-Age=0;/);
+      const set = ([] as unknown[]).concat(login!.res.getHeader('set-cookie')).map(String);
+      expect(set).toHaveLength(1);
+      const newToken = /^sid=([^;]+);/.exec(set[0])![1];
+      expect((await sessions.getByToken(newToken))?.id).toBe(login!.result.id);
+    });
   });
 
   describe('destroyOthers', () => {
@@ -338,6 +369,17 @@ describe('SessionService', () => {
       for (const { token } of others) expect(await sessions.getByToken(token)).toBeNull();
       expect(await sessions.getByToken(keep)).not.toBeNull();
       expect((await sessions.list(userId)).map((s) => s.device)).toEqual(['keep']);
+    });
+
+    it('clears the cookie of the requests in flight with the sessions it ended, not of those with this one', async () => {
+      const userId = freshUser();
+      const kept = await sessions.issue({ userId });
+      const ended = await sessions.issue({ userId });
+      const { res: keptRes } = await mod.inRequest(guardedRequest(kept.token, kept.session), async () => undefined);
+      const { res: endedRes } = await mod.inRequest(guardedRequest(ended.token, ended.session), async () => undefined);
+      expect(await sessions.destroyOthers(kept.session)).toBe(1);
+      expect(String(endedRes.getHeader('set-cookie'))).toMatch(/^sid=; Max-Age=0;/);
+      expect(keptRes.getHeader('set-cookie')).toBeUndefined();
     });
   });
 
