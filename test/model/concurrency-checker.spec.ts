@@ -80,6 +80,59 @@ describe('model-based concurrency checker: replays', () => {
         ],
       },
     ],
+    [
+      // Logins at the expiry edge of the session their cookie named, racing a logout-others: each such step doubled the
+      // model's worlds (the session ended by 'login', or had expired), and past 256 the cap dropped the very worlds the
+      // deployment took, so the end-of-run check found a 'login' event for a session every kept world said expired.
+      // Worlds that differ only in how a session ended are now one (mergeEnds). Seed 1809371490, path 7:5.
+      'logins at the expiry edge racing logout-others: the model keeps every way the session may have ended',
+      'cache=tracking rotation=on binding=on limit=off',
+      {
+        policy: 'evict-oldest',
+        steps: [
+          [{ kind: 'login', browser: 2, user: 0, remember: false, on: 'B' }],
+          [{ kind: 'wait', until: 'expiry-edge', browser: 2 }],
+          [
+            { kind: 'login', browser: 2, user: 0, remember: true, on: 'B' },
+            { kind: 'logout-others', browser: 2, on: 'A' },
+            { kind: 'login', browser: 2, user: 0, remember: true, on: 'A' },
+          ],
+          [{ kind: 'logout', browser: 2, on: 'B' }],
+          [
+            { kind: 'read', browser: 1, on: 'A' },
+            { kind: 'login', browser: 1, user: 1, remember: true, on: 'A' },
+            { kind: 'logout', browser: 1, on: 'B' },
+          ],
+          [
+            { kind: 'logout-others', browser: 3, on: 'A' },
+            { kind: 'replay', browser: 3, age: 0, on: 'A' },
+            { kind: 'sweep', on: 'B' },
+          ],
+          [{ kind: 'login', browser: 1, user: 1, remember: true, on: 'A' }],
+          [{ kind: 'wait', until: 'rotation-due', browser: 1 }],
+          [
+            { kind: 'read', browser: 1, on: 'B' },
+            { kind: 'write', browser: 1, field: 'a', on: 'A' },
+            { kind: 'login', browser: 1, user: 0, remember: false, on: 'A' },
+          ],
+          [{ kind: 'login', browser: 1, user: 0, remember: false, on: 'A' }],
+          [{ kind: 'wait', until: 'cache-refresh', browser: 1 }],
+          [
+            { kind: 'login', browser: 1, user: 1, remember: false, on: 'A' },
+            { kind: 'login', browser: 1, user: 0, remember: false, on: 'A' },
+          ],
+          [{ kind: 'write', browser: 3, field: 'a', on: 'B' }, { kind: 'write', browser: 3, field: 'b', on: 'B' }],
+          [{ kind: 'read', browser: 1, on: 'A' }],
+          [{ kind: 'kill-subscribers', pick: 4 }, { kind: 'regenerate', browser: 1, on: 'B' }],
+          [{ kind: 'replay', browser: 1, age: 0, on: 'A' }],
+          [
+            { kind: 'kill-subscribers', pick: 'all' },
+            { kind: 'write', browser: 0, field: 'b', on: 'B' },
+            { kind: 'read', browser: 0, on: 'B' },
+          ],
+        ],
+      },
+    ],
   ];
   it.each(replays)('%s (%s)', async (_what, combo, scenario) => {
     const redis = await startTestRedis(redisArgsFor(COMBOS.find((c) => comboName(c) === combo)!), { private: true });

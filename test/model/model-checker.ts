@@ -2,10 +2,13 @@ import { ExecutedOp, momentsOf, OpMoment } from './executed-op';
 import { applyOp } from './model-transitions';
 import { TIMING } from './model-options';
 import { AnyOp, describeOp } from './operations';
-import { currentToken, deadline, emptyWorld, ModelConfig, World, worldKey } from './reference-model';
+import { currentToken, deadline, emptyWorld, mergeEnds, ModelConfig, World, worldKey } from './reference-model';
 import { InvariantViolationError, Violation } from './violation';
 
-/** Beyond this many candidate worlds the oldest are dropped (never reached in practice: observations prune fast). */
+/**
+ * Beyond this many candidate worlds the oldest are dropped: a run that needs more would take minutes per step. Worlds
+ * that differ only in how a session ended are merged (mergeEnds), which keeps runs far below it.
+ */
 const MAX_WORLDS = 256;
 const TRACE_LINES = Number(process.env.TRACE_LINES ?? 40);
 
@@ -56,7 +59,11 @@ export class ModelChecker {
           current = after;
           if (current.length === 0) break;
         }
-        for (const w of current) next.set(worldKey(w), w);
+        for (const w of current) {
+          const key = worldKey(w);
+          const same = next.get(key);
+          next.set(key, same ? mergeEnds(same, w) : w);
+        }
       }
     }
     if (next.size === 0) throw this.failure(best!, executed.length);

@@ -1,7 +1,7 @@
 import type { ExecutedOp } from './executed-op';
 import { ModelChecker } from './model-checker';
 import type { AnyOp } from './operations';
-import type { ModelConfig } from './reference-model';
+import { emptyWorld, mergeEnds, ModelConfig, ModelSession, World, worldKey } from './reference-model';
 
 /**
  * The reference model's own rules, on answers written out by hand: a checker that wrongly refuses what the library
@@ -32,5 +32,34 @@ describe('reference model', () => {
     const probe = (token: string): AnyOp => ({ kind: 'probe', token, userAgent: 'model-browser/3', on: 'A' });
     expect(() => checker.check([answered(2, probe('tZ'), 4500, 200, 'tZ', [], s7)])).not.toThrow();
     expect(() => checker.check([answered(3, probe('tR'), 4600, 200, 'tR', [], s7)])).toThrow(/accepted after it was replaced/);
+  });
+
+  it('worlds that differ only in how a session ended are one, which accepts either cause', () => {
+    const endedBy = (cause: 'login' | 'expired', at: { lo: number; hi: number }): World => {
+      const w = emptyWorld();
+      const s: ModelSession = {
+        n: 0, userId: 'u0', userAgent: 'model-browser/2', remembered: false, current: 't2', issued: { lo: 0, hi: 20 },
+        issuedStep: 0, ids: ['id-s0'], absolute: { lo: 9000, hi: 9020 }, idle: { lo: 3000, hi: 3020 }, fields: {},
+        ended: { causes: [cause], at, step: 2 },
+      };
+      w.sessions.push(s);
+      w.tokens = {
+        t1: { session: 0, dead: true, diedAt: 2, replacedAt: { lo: 2990, hi: 3010 } },
+        t2: { session: 0, dead: true, diedAt: 2 },
+      };
+      return w;
+    };
+    const byLogin = endedBy('login', { lo: 2995, hi: 3010 });
+    const byExpiry = endedBy('expired', { lo: 2980, hi: 3005 });
+    byExpiry.sessions[0].idle = { lo: 2980, hi: 3000 };
+    delete byExpiry.tokens.t1.replacedAt;
+    expect(worldKey(byLogin)).toBe(worldKey(byExpiry));
+    expect(mergeEnds(byLogin, byExpiry).sessions[0].ended)
+      .toEqual({ causes: ['login', 'expired'], at: { lo: 2980, hi: 3010 }, step: 2 });
+    // Ended at another step, or still alive: another world.
+    const withEnd = (ended: ModelSession['ended']): World =>
+      ({ ...byExpiry, sessions: [{ ...byExpiry.sessions[0], ended }] });
+    expect(worldKey(withEnd({ ...byExpiry.sessions[0].ended!, step: 3 }))).not.toBe(worldKey(byLogin));
+    expect(worldKey(withEnd(undefined))).not.toBe(worldKey(byLogin));
   });
 });

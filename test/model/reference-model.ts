@@ -80,8 +80,36 @@ export const emptyWorld = (): World => ({ sessions: [], tokens: {}, unexplainedI
 
 export const cloneWorld = (w: World): World => structuredClone(w);
 
-/** Two worlds that agree on everything are one. */
-export const worldKey = (w: World): string => JSON.stringify(w);
+/**
+ * Two worlds that agree on everything but how, or within which window, a session ended are one (see mergeEnds):
+ * once a session has ended only the end-of-run events check reads those, and the step it ended at stays apart.
+ */
+export function worldKey(w: World): string {
+  const over = new Set(w.sessions.filter((s) => s.ended).map((s) => s.n));
+  return JSON.stringify({
+    ...w,
+    sessions: w.sessions.map((s) => (over.has(s.n) ? { n: s.n, user: s.userId, ids: s.ids, step: s.ended!.step } : s)),
+    tokens: Object.entries(w.tokens).map(([t, tok]) => (over.has(tok.session) ? [t, tok.session, tok.dead] : [t, tok])),
+  });
+}
+
+/**
+ * One world for two of the same key: each ended session carries the causes of both and the widest end window.
+ * Kept apart, uncertain expiries at the edge of concurrent logins doubled the worlds step after step, past
+ * MAX_WORLDS, and the cap dropped the very worlds the deployment had taken (seed 1809371490, path 7:5).
+ * The events check then accepts any of a session's causes, independently of the other sessions' (a little looser
+ * than one world per combination).
+ */
+export function mergeEnds(into: World, from: World): World {
+  const merged = cloneWorld(into);
+  for (const s of merged.sessions) {
+    const other = from.sessions[s.n].ended;
+    if (!s.ended || !other) continue;
+    s.ended.causes = [...new Set([...s.ended.causes, ...other.causes])];
+    s.ended.at = { lo: Math.min(s.ended.at.lo, other.at.lo), hi: Math.max(s.ended.at.hi, other.at.hi) };
+  }
+  return merged;
+}
 
 const SLACK = TIMING.slackMs;
 
