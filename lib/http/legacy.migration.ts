@@ -7,6 +7,7 @@ import { toActiveSession } from '../session.internals';
 import { SESSION_OPTIONS } from '../session.tokens';
 import type { ActiveSession } from '../session.types';
 import { SessionStore } from '../store/session.store';
+import type { StoredSession } from '../store/stored.session';
 import { clientBinding } from './client.binding';
 import { SessionCookie } from './session.cookie';
 import type { SessionRequest } from './session.request';
@@ -15,7 +16,8 @@ import type { SessionRequest } from './session.request';
  * Moving off express-session + connect-redis without signing anyone out. A request with no session of ours but a
  * legacy cookie (`connect.sid=s:<id>.<signature>`) signed with one of `legacy.secrets` has its legacy record
  * (`<prefix><id>`, connect-redis's JSON) taken with GETDEL, so that it works once, for one of concurrent requests;
- * `legacy.map` turns it into a user, who gets a new session and cookie; the legacy cookie is cleared. @internal
+ * `legacy.map` turns it into a user, who gets a new session and cookie; the legacy cookie is cleared. A migration
+ * that fails puts the record back. @internal
  */
 @Injectable()
 export class LegacySessionMigration implements OnModuleInit {
@@ -45,27 +47,38 @@ export class LegacySessionMigration implements OnModuleInit {
   /** Signs the legacy cookie's user in (new session, new cookie, legacy cookie cleared), or answers null. */
   async migrate(req: SessionRequest, res: unknown): Promise<ActiveSession | null> {
     const legacy = this.options.legacy!;
-    const name = legacy.cookieName;
-    const id = unsign(this.cookie.read(req, name), legacy.secrets);
+    const id = unsign(this.cookie.read(req, legacy.cookieName), legacy.secrets);
     if (!id) return null;
-    const raw = await this.store.takeLegacy(`${legacy.prefix}${id}`);
-    if (raw === null) return null;
-    this.cookie.clearOther(res, name);
+    const key = `${legacy.prefix}${id}`;
+    const taken = await this.store.takeLegacy(key);
+    if (!taken) return null;
+    const created = await this.signIn(taken.raw, req).catch(async (err: unknown) => {
+      // Loses nothing: the record goes back and the legacy cookie stays (Redis failed, a session limit refused, the
+      // app's map threw or mapped to a user the library cannot store), so a later request migrates it.
+      await this.store.restoreLegacy(key, taken.raw, taken.ttlMs).catch(() => undefined);
+      throw err;
+    });
+    this.cookie.clearOther(res, legacy.cookieName);
+    if (!created) return null;
+    this.metrics.sessionMigrated();
+    this.cookie.write(res, created.token);
+    return toActiveSession(created.session);
+  }
+
+  /** A new session for the record's user; null for a record that is not JSON or that `map` turns down. */
+  private async signIn(raw: string, req: SessionRequest): Promise<{ token: string; session: StoredSession } | null> {
     let record: Record<string, unknown>;
     try {
       record = JSON.parse(raw) as Record<string, unknown>;
     } catch {
       return null;
     }
-    const mapped = await legacy.map(record);
+    const mapped = await this.options.legacy!.map(record);
     if (!mapped) return null;
     const { userId, device, data } = checkedLogin(mapped);
-    const { token, session } = await this.store.create(userId, device, data, lifetimeOf({ userId }, this.options), {
+    return this.store.create(userId, device, data, lifetimeOf({ userId }, this.options), {
       binding: clientBinding(req, this.options.binding),
     });
-    this.metrics.sessionMigrated();
-    this.cookie.write(res, token);
-    return toActiveSession(session);
   }
 }
 

@@ -91,9 +91,18 @@ export abstract class SessionReader {
     return (await this.selectorsOf(userId)).find((s) => publicId(s) === id) ?? null;
   }
 
-  /** Takes a legacy session record (GETDEL: of concurrent takers exactly one gets it). */
-  takeLegacy(key: string): Promise<string | null> {
-    return this.calls.run('migrate', () => this.redis.getdel(key));
+  /**
+   * Takes a legacy session record (GETDEL: of concurrent takers exactly one gets it) with the lifetime it had left
+   * (ms, -1 for none), in one transaction: what a failed migration puts back.
+   */
+  takeLegacy(key: string): Promise<{ raw: string; ttlMs: number } | null> {
+    return this.calls.run('migrate', async () => {
+      const replies = (await this.redis.multi().pttl(key).getdel(key).exec()) ?? [[new Error('MULTI aborted'), null]];
+      const failed = replies.find(([err]) => err);
+      if (failed) throw failed[0];
+      const raw = replies[1][1] as string | null;
+      return raw === null ? null : { raw, ttlMs: replies[0][1] as number };
+    });
   }
 
   /** One SCAN page of the user indexes on `node` (a master: the sweep visits each). */

@@ -55,6 +55,19 @@ describe.each(['express', 'fastify'] as const)('migration from express-session +
     expect(((await get('/sessions', `sid=${sid}`)).body as unknown[]).length).toBe(1);
   });
 
+  it('a migration that fails loses nothing: the record is put back for its remaining lifetime, the cookie stays', async () => {
+    // A user id with a control character: the sample app's map passes it on, the library refuses it (400).
+    const id = await legacySession({ userId: 'u\u0001', username: 'mallory' });
+    const lifetime = await redis.client.pttl(`sess:${id}`);
+    const res = await get('/me', legacyCookie(id));
+    expect(res.status).toBe(400);
+    expect(res.headers.getSetCookie()).toEqual([]);
+    expect(JSON.parse((await redis.client.get(`sess:${id}`))!)).toMatchObject({ userId: 'u\u0001', username: 'mallory' });
+    const left = await redis.client.pttl(`sess:${id}`);
+    expect(left).toBeGreaterThan(lifetime - 5000);
+    expect(left).toBeLessThanOrEqual(lifetime);
+  });
+
   it('a bad signature or a missing record is simply no session, and the record is left alone', async () => {
     const id = await legacySession({ userId: 'u1', username: 'alice' });
     expect((await get('/me', legacyCookie(id, 'another secret'))).status).toBe(401);

@@ -1,4 +1,5 @@
 import { SessionEvent, SessionEvents, SessionExpiredEvent, SessionService, SessionSweeper } from 'nestjs-redis-session';
+import { SessionStore } from '../../../lib/store/session.store';
 import { userDigest } from '../../../lib/store/session.token';
 import { userIndexKey } from '../../../lib/store/session.keys';
 import { keysOfToken } from '../../harness/redis-inspect';
@@ -209,6 +210,17 @@ describe('Redis Cluster', () => {
       expect(report.entriesRemoved).toBeGreaterThanOrEqual(users.length);
       for (const userId of users) expect((await sessions.list(userId)).filter((x) => x.device === 'stale')).toEqual([]);
     });
+  });
+
+  it('takes a legacy record with its lifetime in one transaction, and puts it back, on the master of its slot', async () => {
+    const store = app.get(SessionStore);
+    const key = `${prefix}legacy-${Date.now()}`;
+    await store.restoreLegacy(key, '{"userId":"u1"}', 60_000);
+    const taken = await store.takeLegacy(key);
+    expect(taken?.raw).toBe('{"userId":"u1"}');
+    expect(taken?.ttlMs).toBeGreaterThan(50_000);
+    expect(taken?.ttlMs).toBeLessThanOrEqual(60_000);
+    expect(await store.takeLegacy(key)).toBeNull();
   });
 
   it('recovers on its own when a master dies and its replica takes over', async () => {
