@@ -89,8 +89,12 @@ export class SessionSockets {
     // IncomingMessage.headers is a lazy getter: copy it by name, a spread would miss it.
     const source = (request ?? socket.handshake) as SessionRequest | undefined;
     const req: SessionRequest = { headers: source?.headers ?? {}, socket: source?.socket };
+    // An end heard while Redis answers would come before the subscription below: note them, so none slips between.
+    const endedMeanwhile = new Set<string>();
+    const early = this.events.events$.pipe(filter((e) => ENDS.has(e.type))).subscribe((e) => endedMeanwhile.add(e.id));
     const session = await Promise.resolve(this.resolver.resolve(this.resolver.tokenFrom(req), req)).catch(() => null);
-    if (!session) return null;
+    early.unsubscribe();
+    if (!session || endedMeanwhile.has(session.id)) return null;
     attachSession(socket, session);
     const ended = this.events.events$.pipe(filter((e) => e.id === session.id && ENDS.has(e.type))).subscribe({
       next: () => disconnect(socket, 'session ended'),

@@ -11,8 +11,11 @@ import {
   SessionGuard,
   SessionModule,
   SessionService,
+  SessionEvents,
   SessionSockets,
 } from 'nestjs-redis-session';
+import { firstValueFrom, filter } from 'rxjs';
+import { SessionResolver } from '../../lib/session.resolver';
 import { startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';
 
 @WebSocketGateway()
@@ -85,5 +88,28 @@ describe('WebSocket gateway', () => {
     expect(await service.revoke('ws-user-2', session.id)).toBe(true);
     expect(await code).toBe(SESSION_ENDED_CLOSE_CODE);
     expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  // The session ends after Redis answered the handshake's touch but before attach() follows the session's events:
+  // its 'invalidated' event is heard first. Seeded by running the revoke right there.
+  it('disconnects a client whose session ends while its handshake is being authenticated', async () => {
+    const { token, session } = await service.issue({ userId: 'ws-user-3' });
+    const resolver = app.get(SessionResolver);
+    const resolve = resolver.resolve.bind(resolver);
+    const spy = jest.spyOn(resolver, 'resolve').mockImplementationOnce(async (...args) => {
+      const found = await resolve(...args);
+      const heard = firstValueFrom(app.get(SessionEvents).events$.pipe(filter((e) => e.id === session.id)));
+      await service.revoke('ws-user-3', session.id);
+      await heard;
+      return found;
+    });
+    const ws = new WebSocket(wsUrl, { headers: { cookie: `sid=${token}` } });
+    try {
+      expect(await closed(ws)).toBe(SESSION_ENDED_CLOSE_CODE);
+      expect(spy).toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+      ws.terminate();
+    }
   });
 });
