@@ -72,7 +72,7 @@ export class SessionResolver {
     if (!entry) return this.checked(this.fetch(token!, p, true), p, req, res);
     const s = entry.stored;
     const bound = s.binding === undefined || s.binding === clientBinding(req, this.options.binding);
-    if (bound && !(res && this.rotationDue(s, p, now))) return entry.session;
+    if (bound && !(res && this.rotationDue(s, p, now, req))) return entry.session;
     return this.checked(entry.session, p, req, res);
   }
 
@@ -86,7 +86,7 @@ export class SessionResolver {
       await this.store.destroy(stored.userId, [stored.selector], 'hijack-suspected', p.hash);
       return null;
     }
-    if (res && this.rotationDue(stored, p, Date.now())) await this.rotate(session, p, res);
+    if (res && this.rotationDue(stored, p, Date.now(), req)) await this.rotate(session, p, res);
     return session;
   }
 
@@ -150,9 +150,14 @@ export class SessionResolver {
     return session;
   }
 
-  /** Rotation is due, and this request may do it: only the current token rotates, never one already replaced. */
-  private rotationDue(s: StoredSession, p: PresentedToken, now: number): boolean {
-    return this.rotationMs > 0 && now - (s.rotatedAt ?? s.createdAt) >= this.rotationMs && same(s.verifier, p.hash);
+  /**
+   * Rotation is due, and this request may do it: only the current token rotates, never one already replaced, and
+   * only the session cookie's (the new token goes out as a cookie: a bearer client would never learn it, and lose
+   * its session once the grace ran out).
+   */
+  private rotationDue(s: StoredSession, p: PresentedToken, now: number, req: SessionRequest): boolean {
+    return this.rotationMs > 0 && now - (s.rotatedAt ?? s.createdAt) >= this.rotationMs && same(s.verifier, p.hash) &&
+      this.cookie.read(req) === p.selector + p.verifier;
   }
 
   /** Token rotation: a new verifier on the response; the one this request presented works for the grace period. */

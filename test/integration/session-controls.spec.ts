@@ -11,6 +11,8 @@ import {
 } from 'nestjs-redis-session';
 import { ownApp } from '../harness/own-app';
 import { commandCalls, startTestRedis, TestRedis, uniquePrefix } from '../harness/redis';
+import { redisNowMs } from '../harness/redis-inspect';
+import { waitFor } from '../harness/wait';
 import { inRequest } from '../harness/session-module';
 
 @Controller()
@@ -132,6 +134,25 @@ describe('session controls', () => {
       const other = await off.service.issue({ userId: 'api-client' });
       expect((await get(off.url, { authorization: `Bearer ${other.token}` })).status).toBe(401);
       expect((await get(off.url, { cookie: `sid=${other.token}` })).status).toBe(200);
+    });
+
+    // Rotation sends the new token as a cookie, which a bearer client never reads: rotating its token would end its
+    // session once the grace ran out.
+    it('never rotates a bearer token: it keeps working once rotation is due, past the grace', async () => {
+      const { url, service } = await start({ acceptBearerToken: true, rotation: { everySeconds: 1, graceSeconds: 0 } });
+      const { token, session } = await service.issue({ userId: 'api-rotation' });
+      const due = session.createdAt.getTime() + 1000;
+      await waitFor(() => redisNowMs(redis.client), (now) => now > due, { what: 'rotation to fall due', intervalMs: 50 });
+      // A rotation here would have set a cookie and, with no grace, killed this token at once.
+      const first = await get(url, { authorization: `Bearer ${token}` });
+      expect(first.status).toBe(200);
+      expect(first.headers.get('set-cookie')).toBeNull();
+      expect((await get(url, { authorization: `Bearer ${token}` })).status).toBe(200);
+      // The same session through its cookie rotates as usual.
+      const viaCookie = await get(url, { cookie: `sid=${token}` });
+      const fresh = /^sid=([^;]+);/.exec(viaCookie.headers.get('set-cookie') ?? '')?.[1];
+      expect(fresh).toBeDefined();
+      expect(fresh).not.toBe(token);
     });
   });
 
