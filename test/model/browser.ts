@@ -20,6 +20,8 @@ export interface RequestOptions {
   body?: unknown;
   /** Send this token instead of the jar's. */
   token?: string | null;
+  /** Send the token as `Authorization: Bearer` instead of the cookie (an API client). */
+  bearer?: boolean;
   userAgent?: string;
   /** Whether the response's Set-Cookie updates this browser's jar (false for replays by someone else). */
   updateJar?: boolean;
@@ -40,7 +42,8 @@ export class Browser {
   async request(baseUrl: string, method: string, path: string, opts: RequestOptions = {}): Promise<HttpObservation> {
     const token = opts.token === undefined ? this.cookie : opts.token ?? undefined;
     const headers: Record<string, string> = { 'user-agent': opts.userAgent ?? this.userAgent };
-    if (token !== undefined) headers.cookie = `${COOKIE}=${token}`;
+    if (token !== undefined && opts.bearer) headers.authorization = `Bearer ${token}`;
+    else if (token !== undefined) headers.cookie = `${COOKIE}=${token}`;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     const t0 = Date.now();
     const res = await fetch(baseUrl + path, {

@@ -133,6 +133,21 @@ describe('model-based concurrency checker: replays', () => {
         ],
       },
     ],
+    [
+      // An API client's token fell due for rotation: the guard rotated it and sent the new token in a cookie the client
+      // never reads, so its session ended with the grace. Only the session cookie's token rotates now.
+      'a bearer token due for rotation is not rotated',
+      'cache=off rotation=on binding=off limit=off',
+      {
+        policy: 'evict-oldest',
+        steps: [
+          [{ kind: 'login', browser: 0, user: 0, remember: false, on: 'A' }],
+          [{ kind: 'wait', until: 'rotation-due', browser: 0 }],
+          [{ kind: 'bearer', browser: 0, on: 'A' }],
+          [{ kind: 'bearer', browser: 0, on: 'B' }],
+        ],
+      },
+    ],
   ];
   it.each(replays)('%s (%s)', async (_what, combo, scenario) => {
     const redis = await startTestRedis(redisArgsFor(COMBOS.find((c) => comboName(c) === combo)!), { private: true });

@@ -5,12 +5,12 @@ import { Violation } from './violation';
 
 /** What an accepted request of each kind must answer. */
 const ACCEPTED_STATUS: Record<string, number> = {
-  read: 200, probe: 200, replay: 200, write: 200, unset: 200, logout: 204, 'logout-all': 204, 'logout-others': 200,
+  read: 200, bearer: 200, probe: 200, replay: 200, write: 200, unset: 200, logout: 204, 'logout-all': 204, 'logout-others': 200,
   regenerate: 200, list: 200, 'audit-list': 200,
 };
 
 /** Answers that only say the guard let the request in: the handler cannot fail once it has. */
-const GUARD_ONLY = new Set(['read', 'probe', 'replay', 'logout', 'logout-all', 'logout-others', 'list', 'audit-list', 'revoke']);
+const GUARD_ONLY = new Set(['read', 'bearer', 'probe', 'replay', 'logout', 'logout-all', 'logout-others', 'list', 'audit-list', 'revoke']);
 
 /**
  * The common path: the guard's verdict (401 or not) is checked by `authenticate`, then `effect` applies what an
@@ -22,6 +22,8 @@ export function guarded(
   const obs = ex.obs!;
   const accepted = obs.status !== 401;
   const rotationTokens = ex.op.kind === 'regenerate' && accepted ? obs.setTokens.slice(0, -1) : obs.setTokens;
+  // Its client reads no cookie: a rotation would hand it a token it never learns, and end its session after the grace.
+  if (ex.op.kind === 'bearer' && obs.setTokens.length > 0) return new Violation('conformance', 'a bearer request was sent a new cookie');
   if (rotationTokens.length > 0 && !cfg.rotation) {
     return new Violation('conformance', `a new token was set although rotation is off (status ${obs.status})`);
   }

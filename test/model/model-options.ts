@@ -60,6 +60,8 @@ export function sessionOptionsFor(
     keyPrefix,
     instanceId,
     checkRedisAtBoot: false,
+    // Every combination serves API clients too (the `bearer` operation): their tokens must never rotate.
+    acceptBearerToken: true,
     // The checker's own load (many combinations at once on a small machine) must not turn into 503s.
     redisCommandTimeoutMs: 5000,
     idleTimeoutSeconds: TIMING.idleMs / 1000,

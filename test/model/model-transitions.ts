@@ -46,6 +46,7 @@ function effectOf(o: AuthOutcome, cfg: ModelConfig, ex: ExecutedOp): Violation |
   const s = w.sessions[n!];
   switch (ex.op.kind) {
     case 'read':
+    case 'bearer':
     case 'probe':
     case 'replay':
       return checkRead(w, cfg, ex, n!);

@@ -62,6 +62,9 @@ export class OpRunner {
       case 'read':
         ex.obs = await b.request(url, 'GET', '/me');
         break;
+      case 'bearer':
+        ex.obs = await b.request(url, 'GET', '/me', { bearer: true, updateJar: false });
+        break;
       case 'write':
         ex.value = valueTag;
         ex.obs = await b.request(url, 'PUT', `/field/${op.field}`, { body: { value: valueTag } });

@@ -10,7 +10,8 @@ export type Field = (typeof FIELDS)[number];
 /** One operation of a run. `on` is the app instance the request goes to. */
 export type Op =
   | { kind: 'login'; browser: number; user: number; remember: boolean; on: InstanceName }
-  | { kind: 'read' | 'logout' | 'logout-all' | 'logout-others' | 'regenerate' | 'list' | 'thief'; browser: number; on: InstanceName }
+  /** `bearer`: an API client reading with the browser's token in `Authorization: Bearer` (never rotated). */
+  | { kind: 'read' | 'bearer' | 'logout' | 'logout-all' | 'logout-others' | 'regenerate' | 'list' | 'thief'; browser: number; on: InstanceName }
   | { kind: 'write' | 'unset'; browser: number; field: Field; on: InstanceName }
   /** Lists the user's sessions, then revokes the `pick`-th other one (itself when it is alone). */
   | { kind: 'revoke'; browser: number; pick: number; on: InstanceName }
@@ -51,11 +52,12 @@ const browser = fc.nat({ max: BROWSERS - 1 });
 
 /** Operations that make sense in this combination, weighted so that runs log in early and often. */
 function opArbitrary(combo: Combo): fc.Arbitrary<Op> {
-  const plain = (kind: 'read' | 'logout' | 'logout-all' | 'logout-others' | 'regenerate' | 'list' | 'thief') =>
+  const plain = (kind: 'read' | 'bearer' | 'logout' | 'logout-all' | 'logout-others' | 'regenerate' | 'list' | 'thief') =>
     fc.record({ kind: fc.constant(kind), browser, on });
   const choices: Array<{ weight: number; arbitrary: fc.Arbitrary<Op> }> = [
     { weight: 6, arbitrary: fc.record({ kind: fc.constant('login' as const), browser, user: fc.nat({ max: USERS.length - 1 }), remember: fc.boolean(), on }) },
     { weight: 5, arbitrary: plain('read') },
+    { weight: 2, arbitrary: plain('bearer') },
     { weight: 5, arbitrary: fc.record({ kind: fc.constant('write' as const), browser, field: fc.constantFrom(...FIELDS), on }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('unset' as const), browser, field: fc.constantFrom(...FIELDS), on }) },
     { weight: 2, arbitrary: plain('logout') },
