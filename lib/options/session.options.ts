@@ -59,7 +59,7 @@ export class SessionModuleOptions {
   @OptionalBoolean() checkRedisAtBoot?: boolean = true;
   /** Stop boot when that check finds a risk, instead of warning. @default false */
   @OptionalBoolean() strictRedisChecks?: boolean = false;
-  /** Also accept `Authorization: Bearer <token>` (API clients; same guard and sessions, never rotated). @default false */
+  /** Also accept `Authorization: Bearer <token>` (API clients: same guard and sessions, no rotation). @default false */
   @OptionalBoolean() acceptBearerToken?: boolean = false;
   /** Most live sessions one user may have; 0 means no limit. @default 0 */
   @OptionalNonNegativeInt() maxSessionsPerUser?: number = 0;
