@@ -57,14 +57,21 @@ export class SessionGuard implements CanActivate {
     }
     this.resolver.cookie.varyOnCookie(res);
     const exchange: SessionExchange = { req, res };
-    // CSRF: an unsafe request a browser marks cross-site is refused before anything else, login included.
+    let token: string | undefined;
+    try {
+      token = this.extractToken(req);
+    } catch (err) {
+      return this.failed(err, req, isPublic);
+    }
+    // CSRF: an unsafe request a browser marks cross-site is refused before anything else, login included. It guards
+    // what a browser attaches by itself (the cookie, or nothing: a login); a bearer token cannot ride a forged request.
     const csrf = this.resolver.csrf;
-    const guarded = csrf.mode !== 'off' && (mutation === true || isUnsafe(req));
+    const guarded = csrf.mode !== 'off' && (mutation === true || isUnsafe(req)) && !this.resolver.isBearer(req, token);
     const crossSite = guarded ? crossSiteReason(req, csrf) : null;
     if (crossSite) return this.forged(crossSite);
     let resolved: ActiveSession | null | Promise<ActiveSession | null>;
     try {
-      resolved = this.resolver.resolve(this.extractToken(req), req, res);
+      resolved = this.resolver.resolve(token, req, res);
     } catch (err) {
       return this.failed(err, req, isPublic);
     }

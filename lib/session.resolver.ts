@@ -54,9 +54,13 @@ export class SessionResolver {
   /** The token a request carries: the session cookie, else (with acceptBearerToken) an `Authorization: Bearer`. */
   tokenFrom(req: SessionRequest): string | undefined {
     const fromCookie = this.cookie.read(req);
-    if (fromCookie !== undefined || !this.options.acceptBearerToken) return fromCookie;
-    const auth = headerValue(req, 'authorization');
-    return auth && auth.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+    return fromCookie !== undefined || !this.options.acceptBearerToken ? fromCookie : bearerOf(req);
+  }
+
+  /** Whether `token` is the request's `Authorization: Bearer` one, with no session cookie beside it. */
+  isBearer(req: SessionRequest, token: string | undefined): boolean {
+    if (token === undefined || !this.options.acceptBearerToken) return false;
+    return bearerOf(req) === token && this.cookie.read(req) === undefined;
   }
 
   /**
@@ -186,6 +190,11 @@ export class SessionResolver {
     }
     return session;
   }
+}
+
+function bearerOf(req: SessionRequest): string | undefined {
+  const auth = headerValue(req, 'authorization');
+  return auth && auth.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
 }
 
 export function presented(token: string | undefined): PresentedToken | null {

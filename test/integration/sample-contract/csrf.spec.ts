@@ -1,3 +1,4 @@
+import type { SessionModuleOptions } from 'nestjs-redis-session';
 import type { SampleEnv } from '../../../sample-app/config/sample-config';
 import { HttpClient } from '../../harness/http-client';
 import { startTestRedis, TestRedis, uniquePrefix } from '../../harness/redis';
@@ -12,8 +13,8 @@ describe.each(['express', 'fastify'] as const)('CSRF on %s', (adapter) => {
   let redis: TestRedis;
   const apps: RunningTestApp[] = [];
 
-  async function start(env: SampleEnv = {}): Promise<RunningTestApp> {
-    const app = await testApp(redis.url).adapter(adapter).env(env).options({ keyPrefix: uniquePrefix(`csrf-${adapter}`) }).start();
+  async function start(env: SampleEnv = {}, options: Partial<SessionModuleOptions> = {}): Promise<RunningTestApp> {
+    const app = await testApp(redis.url).adapter(adapter).env(env).options({ keyPrefix: uniquePrefix(`csrf-${adapter}`), ...options }).start();
     apps.push(app);
     return app;
   }
@@ -82,5 +83,22 @@ describe.each(['express', 'fastify'] as const)('CSRF on %s', (adapter) => {
     // Logout needs it too; with it, the session ends.
     expect((await c.post('/auth/logout')).status).toBe(403);
     expect((await c.request('POST', '/auth/logout', undefined, { 'x-csrf-token': token })).status).toBe(204);
+  });
+
+  // CSRF rides on what a browser attaches by itself. A bearer token it does not: an API client, or a page of another
+  // site holding the token, needs neither the CSRF token nor the app's own origin.
+  it('guards the cookie only: a request authenticated by a bearer token needs no CSRF token, from any origin', async () => {
+    const app = await start({ CSRF_MODE: 'token' }, { acceptBearerToken: true });
+    const c = app.client();
+    await c.login('alice', 'laptop');
+    const api = new HttpClient(app.url);
+    const bearer = { authorization: `Bearer ${c.cookie}` };
+    expect((await api.request('PUT', '/me/cart', { items: ['api'] }, bearer)).status).toBe(200);
+    expect((await api.request('PUT', '/me/cart', { items: ['spa'] }, { ...bearer, ...CROSS_SITE, ...EVIL_ORIGIN })).status).toBe(200);
+    expect(await cart(c)).toEqual({ items: ['spa'] });
+    // With the cookie beside it (a browser's own request), the cookie's rules hold.
+    expect((await c.request('PUT', '/me/cart', { items: ['forged'] }, { ...bearer, ...CROSS_SITE })).status).toBe(403);
+    expect((await c.request('PUT', '/me/cart', { items: ['no token'] }, bearer)).status).toBe(403);
+    expect(await cart(c)).toEqual({ items: ['spa'] });
   });
 });
