@@ -64,9 +64,11 @@ export class SessionGuard implements CanActivate {
       return this.failed(err, req, isPublic);
     }
     // CSRF: an unsafe request a browser marks cross-site is refused before anything else, login included. It guards
-    // what a browser attaches by itself (the cookie, or nothing: a login); a bearer token cannot ride a forged request.
+    // what a browser attaches by itself: the cookie, or nothing on a public route (a login, whatever else it carries);
+    // a bearer token cannot ride a forged request.
     const csrf = this.resolver.csrf;
-    const guarded = csrf.mode !== 'off' && (mutation === true || isUnsafe(req)) && !this.resolver.isBearer(req, token);
+    const guarded = csrf.mode !== 'off' && (mutation === true || isUnsafe(req)) &&
+      (isPublic || !this.resolver.isBearer(req, token));
     const crossSite = guarded ? crossSiteReason(req, csrf) : null;
     if (crossSite) return this.forged(crossSite);
     let resolved: ActiveSession | null | Promise<ActiveSession | null>;

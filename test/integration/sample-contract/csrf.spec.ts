@@ -100,5 +100,8 @@ describe.each(['express', 'fastify'] as const)('CSRF on %s', (adapter) => {
     expect((await c.request('PUT', '/me/cart', { items: ['forged'] }, { ...bearer, ...CROSS_SITE })).status).toBe(403);
     expect((await c.request('PUT', '/me/cart', { items: ['no token'] }, bearer)).status).toBe(403);
     expect(await cart(c)).toEqual({ items: ['spa'] });
+    // A public route (a login) keeps the origin check whatever it carries: no login CSRF through a bearer header.
+    const login = { username: 'bob', password: 'bob-pass' };
+    expect((await api.request('POST', '/auth/login', login, { ...bearer, ...CROSS_SITE })).status).toBe(403);
   });
 });
