@@ -97,6 +97,7 @@ export abstract class SessionReader {
    */
   takeLegacy(key: string): Promise<{ raw: string; ttlMs: number } | null> {
     return this.calls.run('migrate', async () => {
+      // exec() answers null for an aborted transaction, and [error, reply] per command.
       const replies = (await this.redis.multi().pttl(key).getdel(key).exec()) ?? [[new Error('MULTI aborted'), null]];
       const failed = replies.find(([err]) => err);
       if (failed) throw failed[0];

@@ -160,7 +160,6 @@ export class SessionStore extends SessionReader {
     return reported === 1;
   }
 
-  /** The session's CSRF token, made now if it has none. @returns null when the session is gone */
   /** Puts back a legacy record taken for a migration that failed, for its remaining lifetime, unless one is there. */
   async restoreLegacy(key: string, raw: string, ttlMs: number): Promise<void> {
     if (ttlMs === 0) return; // it was expiring anyway
@@ -168,6 +167,7 @@ export class SessionStore extends SessionReader {
       (ttlMs > 0 ? this.redis.set(key, raw, 'PX', ttlMs, 'NX') : this.redis.set(key, raw, 'NX')));
   }
 
+  /** The session's CSRF token, made now if it has none. @returns null when the session is gone */
   async csrfToken(selector: string): Promise<string | null> {
     const { session } = sessionKeys(this.prefix, selector);
     return this.calls.run('set', () => this.redis.sessionCsrf(session, newVerifier()));
