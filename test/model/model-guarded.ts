@@ -23,7 +23,9 @@ export function guarded(
   const accepted = obs.status !== 401;
   const rotationTokens = ex.op.kind === 'regenerate' && accepted ? obs.setTokens.slice(0, -1) : obs.setTokens;
   // Its client reads no cookie: a rotation would hand it a token it never learns, and end its session after the grace.
-  if (ex.op.kind === 'bearer' && obs.setTokens.length > 0) return new Violation('conformance', 'a bearer request was sent a new cookie');
+  if (ex.op.kind === 'bearer' && obs.setTokens.length > 0) {
+    return new Violation('conformance', 'a bearer request was sent a new cookie');
+  }
   if (rotationTokens.length > 0 && !cfg.rotation) {
     return new Violation('conformance', `a new token was set although rotation is off (status ${obs.status})`);
   }

@@ -7,11 +7,14 @@ export const USERS = ['u0', 'u1'] as const;
 export const FIELDS = ['a', 'b'] as const;
 export type Field = (typeof FIELDS)[number];
 
+/** Operations that name only a browser and an instance. */
+type PlainKind = 'read' | 'bearer' | 'logout' | 'logout-all' | 'logout-others' | 'regenerate' | 'list' | 'thief';
+
 /** One operation of a run. `on` is the app instance the request goes to. */
 export type Op =
   | { kind: 'login'; browser: number; user: number; remember: boolean; on: InstanceName }
   /** `bearer`: an API client reading with the browser's token in `Authorization: Bearer` (never rotated). */
-  | { kind: 'read' | 'bearer' | 'logout' | 'logout-all' | 'logout-others' | 'regenerate' | 'list' | 'thief'; browser: number; on: InstanceName }
+  | { kind: PlainKind; browser: number; on: InstanceName }
   | { kind: 'write' | 'unset'; browser: number; field: Field; on: InstanceName }
   /** Lists the user's sessions, then revokes the `pick`-th other one (itself when it is alone). */
   | { kind: 'revoke'; browser: number; pick: number; on: InstanceName }
@@ -52,7 +55,7 @@ const browser = fc.nat({ max: BROWSERS - 1 });
 
 /** Operations that make sense in this combination, weighted so that runs log in early and often. */
 function opArbitrary(combo: Combo): fc.Arbitrary<Op> {
-  const plain = (kind: 'read' | 'bearer' | 'logout' | 'logout-all' | 'logout-others' | 'regenerate' | 'list' | 'thief') =>
+  const plain = (kind: PlainKind) =>
     fc.record({ kind: fc.constant(kind), browser, on });
   const choices: Array<{ weight: number; arbitrary: fc.Arbitrary<Op> }> = [
     { weight: 6, arbitrary: fc.record({ kind: fc.constant('login' as const), browser, user: fc.nat({ max: USERS.length - 1 }), remember: fc.boolean(), on }) },
