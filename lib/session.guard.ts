@@ -146,7 +146,8 @@ export class SessionGuard implements CanActivate {
    * client, but a message may be in flight); one sent while attach() resolves (Nest doesn't await it) waits for it.
    */
   private async canActivateSocket(socket: object): Promise<boolean> {
-    await ((socket as Record<symbol, unknown>)[SOCKET_SESSION_PENDING] as Promise<unknown> | undefined)?.catch(() => null);
+    const pending = (socket as Record<symbol, unknown>)[SOCKET_SESSION_PENDING] as Promise<unknown> | undefined;
+    await pending?.catch(() => null);
     const session = attachedSession<ActiveSession>(socket);
     if (!session) return false;
     const fresh = await this.resolver.reread(session).catch(() => null);

@@ -174,8 +174,8 @@ export class SessionService<TData extends object = Record<string, unknown>> {
   }
 
   /**
-   * Clears the cookie of requests that were in flight when a logout of several sessions began: a login that completes
-   * while it runs keeps its session (destroy-all.lua), so it must keep its cookie too.
+   * Clears the cookie of requests in flight with ended sessions. A logout of several sessions passes those in flight
+   * when it began: a login that completes while it runs keeps its session (destroy-all.lua), so it keeps its cookie.
    */
   private clearCookies(exchanges: SessionExchange[]): void {
     for (const { res } of exchanges) if (!this.cookie.isSent(res)) this.cookie.clear(res);
@@ -191,7 +191,7 @@ export class SessionService<TData extends object = Record<string, unknown>> {
     this.cache.invalidate(selector);
     const n = await this.store.destroy(userId, [selector], reason);
     this.cache.invalidate(selector);
-    for (const { res } of this.exchanges.pending(userId, (own) => own === id)) this.cookie.clear(res);
+    this.clearCookies(this.exchanges.pending(userId, (own) => own === id));
     return n > 0;
   }
 
