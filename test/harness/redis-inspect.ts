@@ -52,6 +52,16 @@ export async function redisNowMs(client: Redis): Promise<number> {
 }
 
 /**
+ * When a key expires, in Redis time (ms): TIME and PTTL in one transaction, so no gap between two round trips (a
+ * slow event loop) skews the sum.
+ */
+export async function expiresAtMs(client: Redis, key: string): Promise<number> {
+  const replies = (await client.multi().time().pttl(key).exec()) as [[null, [string, string]], [null, number]];
+  const [[, [s, us]], [, pttl]] = replies;
+  return Number(s) * 1000 + Math.floor(Number(us) / 1000) + pttl;
+}
+
+/**
  * The Redis keys of the session a token names (its session hash and its user's index), built by the library's own
  * key builder from the token's selector. The verifier (the secret half) is never part of a key.
  */
